@@ -1,0 +1,72 @@
+"""The compiled plan: what a case runs, immutable and content-hashed.
+
+A plan is built by :func:`casework.language.compiler.compile_plan` from a
+validated definition and the policies it references. Every step's ``next`` is
+explicit (``None`` only for ``end`` steps and the last step of a parallel
+branch), approval steps have their rule merged in, and the policies the
+process uses are embedded, so a running case never depends on files that may
+change. ``hash`` is the SHA-256 of the canonical JSON of everything else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from casework.language.model import ProcessDefinition
+from casework.language.policies import Calendar, EscalationLadder, RoutingRule, SlaPolicy
+
+
+class PlanRef(BaseModel):
+    """How a case names the plan it runs: the hash can never change meaning."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    process: str
+    version: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.process}@{self.version}#{self.hash[:12]}"
+
+
+class Plan(BaseModel):
+    """A compiled, self-contained process plan."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    process: str
+    version: int
+    hash: str = Field(description="SHA-256 of the canonical JSON of the plan without this field.")
+    definition: ProcessDefinition
+    sla: SlaPolicy | None = None
+    ladder: EscalationLadder | None = None
+    calendars: dict[str, Calendar] = Field(default_factory=dict)
+    region_calendars: dict[str, str] = Field(default_factory=dict, description="region -> calendar name")
+    default_calendar: str | None = None
+    routing: dict[str, RoutingRule] = Field(default_factory=dict)
+
+    @property
+    def ref(self) -> PlanRef:
+        """The reference a case is started with."""
+        return PlanRef(process=self.process, version=self.version, hash=self.hash)
+
+    def calendar_for(self, region: str | None) -> Calendar | None:
+        """Return the calendar of ``region``, else the default calendar, else None."""
+        name = self.region_calendars.get(region or "") or self.default_calendar
+        return self.calendars.get(name) if name else None
+
+
+def plan_hash(content: dict[str, Any]) -> str:
+    """Return the SHA-256 hex digest of ``content`` as canonical JSON (``hash`` key ignored)."""
+    body = {k: v for k, v in content.items() if k != "hash"}
+    raw = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def seal(content: dict[str, Any]) -> Plan:
+    """Build a :class:`Plan` from its content (a ``model_dump(mode="json")``-shaped dict), hashing it."""
+    return Plan.model_validate({**content, "hash": plan_hash(content)})
