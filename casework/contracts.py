@@ -223,3 +223,34 @@ class SurveyResponse(_Model):
     score: int = Field(ge=1, le=5)
     comment: str | None = None
     responded_at: dt.datetime
+
+
+class ActionRequest(_Model):
+    """Input of every action-catalog activity; ``key`` is ``{case_id}:{step_id}:{visit}``."""
+
+    key: str
+    case_id: str
+    step_id: str
+    input: dict[str, Any] = Field(default_factory=dict)
+
+
+class EligibleQuery(_Model):
+    """Input of ``directory.eligible``: who matches these criteria (active people only)."""
+
+    role: str | None = None
+    team: str | None = None
+    region: str | None = None
+    skills: list[str] = Field(default_factory=list)
+    people: list[str] | None = Field(default=None, description="Restrict to these person ids.")
+
+
+class RouteQuery(_Model):
+    """Input of ``directory.route``: pick one assignee for a task by a routing rule."""
+
+    key: str = Field(description="Idempotency key: the task id (same key -> same answer).")
+    rule: str
+    strategy: Literal["round_robin", "least_loaded"]
+    role: str
+    team: str | None = None
+    region: str | None = None
+    skills: list[str] = Field(default_factory=list)
