@@ -149,6 +149,10 @@ class ClockView(_Model):
     stopped_at: dt.datetime | None = None
     breached_at: dt.datetime | None = None
     at_risk: bool = False
+    elapsed_seconds: int | None = Field(
+        default=None,
+        description="Seconds counted when the clock stopped, in its basis, net of pauses.",
+    )
 
 
 class CaseView(_Model):

@@ -12,7 +12,16 @@ from dataclasses import dataclass
 
 _TOKEN = re.compile(r"(\d+)(bm|bh|bd|s|m|h|d|w)")
 _WHOLE = re.compile(r"^(?:\d+(?:bm|bh|bd|s|m|h|d|w))+$")
-_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "bm": 60, "bh": 3600, "bd": 8 * 3600}
+_SECONDS = {
+    "s": 1,
+    "m": 60,
+    "h": 3600,
+    "d": 86400,
+    "w": 604800,
+    "bm": 60,
+    "bh": 3600,
+    "bd": 8 * 3600,
+}
 
 #: Length of one business day in business seconds.
 BUSINESS_DAY_SECONDS = 8 * 3600
@@ -58,7 +67,9 @@ def parse_duration(text: str) -> Duration:
         kinds.add(unit.startswith("b"))
         total += int(amount) * _SECONDS[unit]
     if len(kinds) > 1:
-        raise ValueError(f"invalid duration {text!r}: do not mix business (bh) and calendar (h) units")
+        raise ValueError(
+            f"invalid duration {text!r}: do not mix business (bh) and calendar (h) units"
+        )
     if total <= 0:
         raise ValueError(f"invalid duration {text!r}: must be longer than zero")
     return Duration(total, kinds.pop())
@@ -69,7 +80,9 @@ def format_duration(seconds: int, *, business: bool = False) -> str:
     prefix = "b" if business else ""
     parts: list[str] = []
     rest = seconds
-    units = [("h", 3600), ("m", 60)] if business else [("d", 86400), ("h", 3600), ("m", 60), ("s", 1)]
+    units = (
+        [("h", 3600), ("m", 60)] if business else [("d", 86400), ("h", 3600), ("m", 60), ("s", 1)]
+    )
     for unit, size in units:
         if rest >= size:
             parts.append(f"{rest // size}{prefix}{unit}")

@@ -16,16 +16,39 @@ from casework.language.durations import parse_duration
 
 ID_PATTERN = r"^[a-z][a-z0-9_-]*$"
 Ident = Annotated[str, Field(pattern=ID_PATTERN, max_length=64)]
+#: An activity name of the action catalog, e.g. ``billing.issue_refund``.
+ActivityName = Annotated[
+    str, Field(pattern=r"^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)*$", max_length=100)
+]
 #: A CEL expression, checked against the case schema by the linter.
 Expr = Annotated[str, Field(min_length=1, max_length=2000)]
 
 FieldType = Literal[
-    "string", "text", "integer", "number", "boolean", "date", "datetime",
-    "enum", "email", "phone", "money", "list",
+    "string",
+    "text",
+    "integer",
+    "number",
+    "boolean",
+    "date",
+    "datetime",
+    "enum",
+    "email",
+    "phone",
+    "money",
+    "list",
 ]
 ItemType = Literal[
-    "string", "text", "integer", "number", "boolean", "date", "datetime",
-    "enum", "email", "phone", "money",
+    "string",
+    "text",
+    "integer",
+    "number",
+    "boolean",
+    "date",
+    "datetime",
+    "enum",
+    "email",
+    "phone",
+    "money",
 ]
 Channel = Literal["email", "sms", "chat", "phone", "social", "internal"]
 Join = Literal["all", "any", "n"]
@@ -53,11 +76,15 @@ class FieldSpec(Strict):
     description: str | None = None
     required: bool = False
     default: Any = None
-    values: list[str] | None = Field(default=None, description="Allowed values (enum, or list of enum).")
+    values: list[str] | None = Field(
+        default=None, description="Allowed values (enum, or list of enum)."
+    )
     items: ItemType | None = Field(default=None, description="Item type when type is list.")
     min: float | None = None
     max: float | None = None
-    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$", description="ISO 4217 code (money).")
+    currency: str | None = Field(
+        default=None, pattern=r"^[A-Z]{3}$", description="ISO 4217 code (money)."
+    )
 
     @model_validator(mode="after")
     def _check_shape(self) -> FieldSpec:
@@ -93,7 +120,7 @@ class SlaBinding(Strict):
     escalation: Ident | None = Field(default=None, description="Escalation ladder name.")
     calendar: Ident | None = Field(
         default=None,
-        description="Calendar to use; default: the calendar of the case's region, else the policy's.",
+        description="Calendar to use; default: the case region's calendar, else the policy's.",
     )
 
 
@@ -119,7 +146,9 @@ class StepBase(Strict):
     description: str | None = None
     next: Ident | None = Field(default=None, description="Next step; default: the following one.")
     max_visits: int | None = Field(default=None, ge=1, description="Guard for revisit loops.")
-    on_max_visits: Ident | None = Field(default=None, description="Where to go when max_visits is exceeded.")
+    on_max_visits: Ident | None = Field(
+        default=None, description="Where to go when max_visits is exceeded."
+    )
 
 
 class Assignment(Strict):
@@ -154,12 +183,16 @@ class TaskStep(StepBase):
     kind: Literal["task"]
     assign: Assignment
     form: dict[Ident, FieldSpec] = Field(default_factory=dict)
-    outcomes: list[OutcomeRoute] = Field(default_factory=list, description="Default: one outcome 'done'.")
+    outcomes: list[OutcomeRoute] = Field(
+        default_factory=list, description="Default: one outcome 'done'."
+    )
     due: str | None = None
     on_timeout: Ident | None = None
     remind_every: str | None = Field(default=None, description="Remind the assignee while overdue.")
     first_response: bool = Field(default=False, description="Completing it is the first response.")
-    set: dict[Ident, Expr] = Field(default_factory=dict, description="Case fields to assign on completion.")
+    set: dict[Ident, Expr] = Field(
+        default_factory=dict, description="Case fields to assign on completion."
+    )
 
     _check_due = field_validator("due", "remind_every")(_duration)
 
@@ -170,7 +203,9 @@ class Approvers(Strict):
     role: Ident | None = None
     team: Ident | None = None
     region: Expr | None = None
-    people: Expr | None = Field(default=None, description="CEL expression giving a list of person ids.")
+    people: Expr | None = Field(
+        default=None, description="CEL expression giving a list of person ids."
+    )
 
     @model_validator(mode="after")
     def _needs_someone(self) -> Approvers:
@@ -187,11 +222,17 @@ class ApprovalStep(StepBase):
     approvers: Approvers | None = None
     decide: ApprovalRuleKind | None = None
     quorum: int | None = Field(default=None, ge=1)
-    veto: list[Ident] = Field(default_factory=list, description="Roles whose rejection decides at once.")
+    veto: list[Ident] = Field(
+        default_factory=list, description="Roles whose rejection decides at once."
+    )
     four_eyes: bool | None = None
-    requester: Expr | None = Field(default=None, description="Person who asked; default: who opened the case.")
+    requester: Expr | None = Field(
+        default=None, description="Person who asked; default: who opened the case."
+    )
     due: str | None = None
-    auto_decision: Decision | None = Field(default=None, description="Decision taken when due passes.")
+    auto_decision: Decision | None = Field(
+        default=None, description="Decision taken when due passes."
+    )
     on: dict[Decision, Ident] = Field(default_factory=dict, description="Where each decision goes.")
     form: dict[Ident, FieldSpec] = Field(default_factory=dict)
 
@@ -213,7 +254,7 @@ class ActionStep(StepBase):
     """An automated step calling a named activity."""
 
     kind: Literal["action"]
-    activity: Ident
+    activity: ActivityName
     input: dict[Ident, Expr] = Field(default_factory=dict)
     timeout: str = "30s"
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
@@ -274,7 +315,8 @@ class WaitStep(StepBase):
     timeout: str | None = None
     on_timeout: Ident | None = None
     waiting_for: Literal["customer", "third_party", "internal"] | None = Field(
-        default=None, description="Who the case waits on; the SLA policy decides if the clock pauses."
+        default=None,
+        description="Who the case waits on; the SLA policy decides if the clock pauses.",
     )
     set: dict[Ident, Expr] = Field(default_factory=dict, description="Case fields from event.*.")
 
@@ -312,7 +354,9 @@ class Recipient(Strict):
     @model_validator(mode="after")
     def _needs_someone(self) -> Recipient:
         if not (self.role or self.person or self.customer or self.assignee_of):
-            raise ValueError("a recipient needs 'role', 'person', 'customer: true' or 'assignee_of'")
+            raise ValueError(
+                "a recipient needs 'role', 'person', 'customer: true' or 'assignee_of'"
+            )
         return self
 
 
@@ -345,20 +389,40 @@ class EndStep(StepBase):
     """Finish the case with a status and an outcome."""
 
     kind: Literal["end"]
-    status: Literal["resolved", "closed", "completed", "rejected", "cancelled", "failed"] = "completed"
+    status: Literal["resolved", "closed", "completed", "rejected", "cancelled", "failed"] = (
+        "completed"
+    )
     outcome: Ident | None = None
     reason: Ident | None = None
 
 
 Step = Annotated[
-    TaskStep | ApprovalStep | ActionStep | DecisionStep | ParallelStep | WaitStep
-    | SubprocessStep | NotifyStep | EscalateStep | SetStep | EndStep,
+    TaskStep
+    | ApprovalStep
+    | ActionStep
+    | DecisionStep
+    | ParallelStep
+    | WaitStep
+    | SubprocessStep
+    | NotifyStep
+    | EscalateStep
+    | SetStep
+    | EndStep,
     Field(discriminator="kind"),
 ]
 
 STEP_KINDS: tuple[str, ...] = (
-    "task", "approval", "action", "decision", "parallel", "wait",
-    "subprocess", "notify", "escalate", "set", "end",
+    "task",
+    "approval",
+    "action",
+    "decision",
+    "parallel",
+    "wait",
+    "subprocess",
+    "notify",
+    "escalate",
+    "set",
+    "end",
 )
 
 

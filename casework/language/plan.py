@@ -45,7 +45,9 @@ class Plan(BaseModel):
     sla: SlaPolicy | None = None
     ladder: EscalationLadder | None = None
     calendars: dict[str, Calendar] = Field(default_factory=dict)
-    region_calendars: dict[str, str] = Field(default_factory=dict, description="region -> calendar name")
+    region_calendars: dict[str, str] = Field(
+        default_factory=dict, description="region -> calendar name"
+    )
     default_calendar: str | None = None
     routing: dict[str, RoutingRule] = Field(default_factory=dict)
 
@@ -68,5 +70,5 @@ def plan_hash(content: dict[str, Any]) -> str:
 
 
 def seal(content: dict[str, Any]) -> Plan:
-    """Build a :class:`Plan` from its content (a ``model_dump(mode="json")``-shaped dict), hashing it."""
+    """Build a :class:`Plan` from its content (``model_dump(mode="json")``-shaped), hashing it."""
     return Plan.model_validate({**content, "hash": plan_hash(content)})

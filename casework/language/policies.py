@@ -18,9 +18,14 @@ from casework.language.model import ApprovalRuleKind, Expr, Ident, Strict
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WaitingFor = Literal["customer", "third_party", "internal"]
 Priority = Literal["low", "normal", "high", "urgent"]
 PRIORITIES: tuple[Priority, ...] = ("low", "normal", "high", "urgent")
 _RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+
+
+def _pause_default() -> list[WaitingFor]:
+    return ["customer"]
 
 
 class Holiday(Strict):
@@ -51,7 +56,9 @@ class Calendar(Strict):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}: use an IANA name like Europe/London") from exc
+            raise ValueError(
+                f"unknown time zone {value!r}: use an IANA name like Europe/London"
+            ) from exc
         return value
 
     @field_validator("hours")
@@ -61,7 +68,9 @@ class Calendar(Strict):
             for text in ranges:
                 m = _RANGE.match(text)
                 if not m or (int(m[1]), int(m[2])) >= (int(m[3]), int(m[4])):
-                    raise ValueError(f"{day}: invalid range {text!r}: write HH:MM-HH:MM, start before end")
+                    raise ValueError(
+                        f"{day}: invalid range {text!r}: write HH:MM-HH:MM, start before end"
+                    )
         if not any(value.values()):
             raise ValueError("a calendar needs at least one open range in the week")
         return value
@@ -82,12 +91,14 @@ class SlaPolicy(Strict):
     name: Ident
     description: str = ""
     time: Literal["business", "calendar"] = "business"
-    calendar: Ident | None = Field(default=None, description="Default calendar when the region has none.")
-    targets: dict[Priority, SlaTarget]
-    pause_when_waiting_for: list[Literal["customer", "third_party", "internal"]] = Field(
-        default_factory=lambda: ["customer"]
+    calendar: Ident | None = Field(
+        default=None, description="Default calendar when the region has none."
     )
-    at_risk_percent: int = Field(default=75, ge=1, le=99, description="A clock past this % is at risk.")
+    targets: dict[Priority, SlaTarget]
+    pause_when_waiting_for: list[WaitingFor] = Field(default_factory=_pause_default)
+    at_risk_percent: int = Field(
+        default=75, ge=1, le=99, description="A clock past this % is at risk."
+    )
 
 
 class Reassign(Strict):
@@ -107,10 +118,13 @@ class LadderAction(Strict):
 
     @model_validator(mode="after")
     def _exactly_one(self) -> LadderAction:
-        count = sum(x is not None and x is not False for x in
-                    (self.notify, self.reassign, self.raise_priority or None, self.start_process))
+        given = (self.notify, self.reassign, self.raise_priority or None, self.start_process)
+        count = sum(x is not None for x in given)
         if count != 1:
-            raise ValueError("an escalation action has exactly one of notify, reassign, raise_priority, start_process")
+            raise ValueError(
+                "an escalation action has exactly one of notify, reassign, raise_priority, "
+                "start_process"
+            )
         return self
 
 

@@ -1,0 +1,177 @@
+"""Helpers for the interpreter tests: plans from dicts, fake activities, a worker."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from temporalio import activity
+from temporalio.client import Client, WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import ApplicationError
+from temporalio.worker import Worker
+
+from casework.contracts import (
+    ActionRequest,
+    Actor,
+    CaseEvent,
+    CaseView,
+    EligibleQuery,
+    Notification,
+    ProjectionBatch,
+    RouteQuery,
+    StartCase,
+)
+from casework.language.compiler import compile_plan
+from casework.language.model import ProcessDefinition
+from casework.language.plan import Plan
+from casework.language.policies import Calendar, EscalationLadder, RoutingRule, SlaPolicy
+from casework.language.policyset import PolicySet
+from casework.registry import REGISTRY
+from workflows.case import CaseWorkflow
+
+LONDON = Calendar.model_validate({
+    "name": "emea", "region": "emea", "timezone": "Europe/London",
+    "hours": {d: ["09:00-17:30"] for d in ("mon", "tue", "wed", "thu", "fri")},
+    "holidays": [{"date": "2026-12-25", "name": "Christmas Day"},
+                 {"date": "2026-12-28", "name": "Boxing Day (substitute)"},
+                 {"date": "2027-01-01", "name": "New Year's Day"}],
+})
+ALWAYS = Calendar.model_validate({
+    "name": "always", "timezone": "UTC", "hours": {d: ["00:00-24:00"] for d in
+                                                    ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+})
+
+ACTION_NAMES = ("billing.issue_refund", "crm.update_customer", "surveys.record", "test.fail")
+
+
+def actor(pid: str, *roles: str, region: str | None = "emea", team: str | None = None,
+          skills: list[str] | None = None) -> Actor:
+    """An acting person."""
+    return Actor(id=pid, name=pid.title(), roles=list(roles), region=region, team=team,
+                 skills=skills or [])
+
+
+def definition(steps: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    """A definition dict with a small default case schema."""
+    base: dict[str, Any] = {
+        "process": extra.pop("process", "test-process"), "version": extra.pop("version", 1),
+        "title": "Test process", "owner": "qa",
+        "case": {"fields": {
+            "customer": {"type": "string", "required": True},
+            "customer_email": {"type": "email"},
+            "region": {"type": "enum", "values": ["emea", "amer", "apac"], "default": "emea"},
+            "priority": {"type": "enum", "values": ["low", "normal", "high", "urgent"],
+                         "default": "normal"},
+            "amount": {"type": "money", "currency": "GBP"},
+            "note": {"type": "text"},
+            "flag": {"type": "boolean"},
+            "score": {"type": "integer", "min": 1, "max": 5},
+            "parent_case": {"type": "string"},
+            "reason": {"type": "text"},
+        }},
+        "outcomes": {"done": {}, "resolved": {"reasons": ["fixed", "refunded"]}, "rejected": {}},
+        "steps": steps,
+    }
+    base.update(extra)
+    return base
+
+
+def make_plan(defn: dict[str, Any], *, sla: dict[str, Any] | None = None,
+              ladder: dict[str, Any] | None = None,
+              routing: list[dict[str, Any]] | None = None) -> Plan:
+    """Compile a definition dict with test policies and register the plan."""
+    policies = PolicySet(
+        calendars={"emea": LONDON, "always": ALWAYS},
+        sla_policies={p.name: p for p in [SlaPolicy.model_validate(sla)]} if sla else {},
+        ladders={x.name: x for x in [EscalationLadder.model_validate(ladder)]} if ladder else {},
+        routing_rules={r["name"]: RoutingRule.model_validate(r) for r in routing or []},
+    )
+    plan = compile_plan(ProcessDefinition.model_validate(defn), policies)
+    REGISTRY.put(plan)
+    return plan
+
+
+@dataclass
+class Fakes:
+    """In-memory stand-ins of the activities, recording every call."""
+
+    batches: list[ProjectionBatch] = field(default_factory=list)
+    notes: list[Notification] = field(default_factory=list)
+    actions: list[tuple[str, ActionRequest]] = field(default_factory=list)
+    eligible: dict[str, list[str]] = field(default_factory=dict)
+    routes: list[RouteQuery] = field(default_factory=list)
+    route_to: str | None = "rita"
+    fail_times: int = 0
+
+    def events(self, case_id: str | None = None) -> list[CaseEvent]:
+        """Every projected event (of one case), in order."""
+        return [e for b in self.batches if case_id in (None, b.case_id) for e in b.events]
+
+    def kinds(self, case_id: str) -> list[str]:
+        """The kinds of the projected events of a case."""
+        return [e.kind for e in self.events(case_id)]
+
+    def activities(self) -> list[Any]:
+        """Activity functions to register on the test worker."""
+
+        @activity.defn(name="records.project")
+        async def project(batch: ProjectionBatch) -> None:
+            self.batches.append(batch)
+
+        @activity.defn(name="notify.send")
+        async def send(note: Notification) -> None:
+            self.notes.append(note)
+
+        @activity.defn(name="directory.eligible")
+        async def eligible(query: EligibleQuery) -> list[str]:
+            people = self.eligible.get(query.role or "", [])
+            return [p for p in people if query.people is None or p in query.people]
+
+        @activity.defn(name="directory.route")
+        async def route(query: RouteQuery) -> str | None:
+            self.routes.append(query)
+            return self.route_to
+
+        def action(name: str) -> Any:
+            @activity.defn(name=name)
+            async def run(req: ActionRequest) -> dict[str, Any]:
+                self.actions.append((name, req))
+                if name == "test.fail":
+                    raise ApplicationError("the refund service said no", non_retryable=True)
+                if self.fail_times > 0:
+                    self.fail_times -= 1
+                    raise RuntimeError("flaky")
+                return {"id": f"R-{len(self.actions)}", "echo": req.input}
+
+            return run
+
+        return [project, send, eligible, route, *(action(n) for n in ACTION_NAMES)]
+
+
+@contextlib.asynccontextmanager
+async def running(client: Client, task_queue: str, fakes: Fakes) -> AsyncIterator[Worker]:
+    """A worker running CaseWorkflow and the fakes."""
+    async with Worker(client, task_queue=task_queue, workflows=[CaseWorkflow],
+                      activities=fakes.activities()) as worker:
+        yield worker
+
+
+def pyd_client(client: Client) -> Client:
+    """The client with the pydantic data converter."""
+    config = client.config()
+    config["data_converter"] = pydantic_data_converter
+    return Client(**config)
+
+
+async def start_case(client: Client, plan: Plan, task_queue: str, data: dict[str, Any],
+                     *, opened_by: str = "olga", case_id: str | None = None) -> WorkflowHandle[CaseWorkflow, CaseView]:
+    """Start a case of ``plan``."""
+    cid = case_id or f"C-260101-{uuid.uuid4().hex[:6].upper()}"
+    return await client.start_workflow(
+        CaseWorkflow.run, StartCase(case_id=cid, plan=plan.ref, data=data, opened_by=opened_by),
+        id=cid, task_queue=task_queue,
+    )

@@ -1,0 +1,230 @@
+"""Core of the case interpreter: state, events, views, activities, projection.
+
+Workflow-side code (it calls ``temporalio.workflow``); the workflow class in
+:mod:`workflows.case` mixes in this base, the SLA mixin and the step executors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributeUpdate
+
+from casework import sla
+from casework.contracts import CaseEvent, CaseView, ProjectionBatch, TaskView
+from casework.language.model import ParallelStep, Step
+from casework.language.plan import Plan
+from casework.language.policies import Calendar
+from workflows import _expr
+from workflows._config import ENGINE
+from workflows._state import CaseState, Token
+
+_KEYWORDS = ("CaseProcess", "CaseStatus", "CasePriority", "CaseRegion", "CaseTeam",
+             "CaseAssignee", "CaseSlaState")
+_STEP_DEFAULTS: dict[str, Any] = {
+    "outcome": None, "reason": None, "actor": None, "form": {}, "result": {},
+    "decision": None, "event": {},
+}
+PROJECT_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30), maximum_attempts=0)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def index_steps(steps: list[Step], into: dict[str, Step]) -> dict[str, Step]:
+    """Map every step id (also inside parallel branches) to its step."""
+    for step in steps:
+        into[step.id] = step
+        if isinstance(step, ParallelStep):
+            for branch in step.branches:
+                index_steps(branch.steps, into)
+    return into
+
+
+class EngineBase:
+    """State, events, projection and activity helpers shared by the mixins."""
+
+    plan: Plan
+    st: CaseState
+    steps_by_id: dict[str, Step]
+
+    def _setup(self, plan: Plan, state: CaseState) -> None:
+        self.plan = plan
+        self.st = state
+        self.steps_by_id = index_steps(list(plan.definition.steps), {})
+        self.runners: dict[int, asyncio.Task[None]] = {}
+        self.inflight = 0
+        self.projecting = False
+        self.closing = False
+        self.sla_dirty = False
+        self.failure: BaseException | None = None
+        self.end_request: tuple[str, str | None, str | None, str] | None = None
+        self.tail: list[CaseEvent] = []
+
+    # --- basics -------------------------------------------------------------------------
+
+    def cal(self) -> Calendar | None:
+        """The business calendar of the case's region."""
+        return self.plan.calendar_for(self.st.data.get("region"))
+
+    def emit(
+        self, kind: str, /, *, actor: str = "system", step: str | None = None,
+        task: str | None = None, **details: Any,
+    ) -> None:
+        """Append an event to the timeline (projected later by the projector)."""
+        self.st.seq += 1
+        self.st.pending.append(CaseEvent(
+            seq=self.st.seq, at=workflow.now(), kind=kind, actor=actor, step_id=step,
+            task_id=task, details=_jsonable({k: v for k, v in details.items() if v is not None}),
+        ))
+        self.upsert_search_attributes()
+
+    def activation(self, **extra: Any) -> dict[str, Any]:
+        """CEL variables for the case as it is now."""
+        steps = {
+            sid: {**_STEP_DEFAULTS, **self.st.steps.get(sid, {}), "visits": self.st.visits.get(sid, 0)}
+            for sid in self.steps_by_id
+        }
+        base: dict[str, Any] = {
+            "case": dict(self.st.data), "steps": steps, "now": workflow.now(),
+            "opened_by": self.st.opened_by, "event": {}, "result": {}, "form": {},
+        }
+        base.update(extra)
+        return base
+
+    def evaluate(self, text: str, where: str, **extra: Any) -> Any:
+        """Evaluate CEL; a failure fails the case with a clear message."""
+        try:
+            return _expr.evaluate(text, self.activation(**extra), where=where)
+        except _expr.ExprError as exc:
+            raise workflow.ApplicationError(str(exc), type="ExpressionFailed", non_retryable=True) from None
+
+    def set_fields(self, values: dict[str, Any], *, actor: str, step: str | None) -> None:
+        """Assign case fields and record each change."""
+        for name, value in values.items():
+            if self.st.data.get(name) != value:
+                self.st.data[name] = _jsonable(value)
+                self.emit("field_set", actor=actor, step=step, field=name, value=_jsonable(value))
+
+    def open_tasks(self) -> Iterator[TaskView]:
+        """Tasks still waiting for people."""
+        return (t for t in self.st.tasks.values() if t.state in ("open", "claimed"))
+
+    def view(self) -> CaseView:
+        """The case as the ``state`` query shows it."""
+        st, d = self.st, self.st.data
+        assignee = next((t.assignee for t in self.open_tasks() if t.assignee), None)
+        now = workflow.now()
+        return CaseView(
+            case_id=st.case_id, process=self.plan.process, version=self.plan.version,
+            plan_hash=self.plan.hash, title=self.plan.definition.title, status=st.status,  # type: ignore[arg-type]
+            priority=d.get("priority"), region=d.get("region"), team=d.get("team"),
+            assignee=assignee, customer=d.get("customer"), channel=d.get("channel"),
+            opened_by=st.opened_by, opened_at=st.opened_at, first_response_at=st.first_response_at,
+            resolved_at=st.resolved_at, closed_at=st.closed_at, outcome=st.outcome, reason=st.reason,
+            escalation_level=st.escalation_level, sla_state=sla.case_sla_state(st.clocks, now),
+            parent_case_id=st.parent_case_id,
+            current_steps=[t.step for t in st.tokens.values() if t.step and not t.done and not t.children],
+            data=dict(d), tasks=list(st.tasks.values()),
+            clocks=[sla.to_view(c, now) for c in st.clocks.clocks()], last_seq=st.seq,
+        )
+
+    def timeline(self) -> list[CaseEvent]:
+        """Events of this run still held: the recent projected tail and the unprojected ones."""
+        return [*self.tail, *self.st.pending]
+
+    # --- search attributes ------------------------------------------------------------------
+
+    def upsert_search_attributes(self) -> None:
+        """Upsert the Case* search attributes that changed since the last upsert."""
+        if not ENGINE.search_attributes:
+            return
+        d = self.st.data
+        wanted: dict[str, Any] = {
+            "CaseProcess": self.plan.process, "CaseVersion": self.plan.version,
+            "CaseStatus": self.st.status, "CasePriority": d.get("priority"),
+            "CaseRegion": d.get("region"), "CaseTeam": d.get("team"),
+            "CaseAssignee": next((t.assignee for t in self.open_tasks() if t.assignee), None),
+            "CaseSlaState": sla.case_sla_state(self.st.clocks, workflow.now()),
+        }
+        updates: list[SearchAttributeUpdate[Any]] = []
+        for name, value in wanted.items():
+            if isinstance(value, str | int) or value is None:
+                if self.st.search_attributes.get(name, "\0") == value:
+                    continue
+                self.st.search_attributes[name] = value
+                if name == "CaseVersion":
+                    key_i = SearchAttributeKey.for_int(name)
+                    updates.append(key_i.value_set(int(value)) if value is not None else key_i.value_unset())
+                elif name in _KEYWORDS:
+                    key_k = SearchAttributeKey.for_keyword(name)
+                    updates.append(key_k.value_set(str(value)) if value is not None else key_k.value_unset())
+        if updates:
+            workflow.upsert_search_attributes(updates)
+
+    # --- activities and projection ----------------------------------------------------------
+
+    async def activity(
+        self, name: str, arg: Any, *, timeout: timedelta = timedelta(seconds=30),
+        retry: RetryPolicy | None = None, result_type: type | None = None,
+    ) -> Any:
+        """Run an activity by name, counted as work in flight (no continue-as-new meanwhile)."""
+        self.inflight += 1
+        try:
+            return await workflow.execute_activity(
+                name, arg, start_to_close_timeout=timeout, retry_policy=retry, result_type=result_type,
+            )
+        finally:
+            self.inflight -= 1
+
+    async def projector(self) -> None:
+        """Send pending events with a snapshot to ``records.project``, batch after batch."""
+        while True:
+            await workflow.wait_condition(lambda: bool(self.st.pending) or self.closing)
+            if not self.st.pending:
+                return
+            batch = self.st.pending[: ENGINE.projection_batch]
+            self.projecting = True
+            try:
+                await workflow.execute_activity(
+                    "records.project",
+                    ProjectionBatch(case_id=self.st.case_id, events=batch, snapshot=self.view()),
+                    start_to_close_timeout=timedelta(seconds=30), retry_policy=PROJECT_RETRY,
+                )
+            finally:
+                self.projecting = False
+            del self.st.pending[: len(batch)]
+            self.tail = [*self.tail, *batch][-ENGINE.timeline_tail :]
+
+    async def flush(self) -> None:
+        """Wait until every event so far is projected."""
+        await workflow.wait_condition(lambda: not self.st.pending and not self.projecting)
+
+    # --- tokens -----------------------------------------------------------------------------
+
+    def new_token(self, step: str | None, *, parent: int | None = None, branch: str | None = None) -> Token:
+        """Create a position at ``step``."""
+        tok = Token(id=self.st.next_token, step=step, parent=parent, branch=branch)
+        self.st.next_token += 1
+        self.st.tokens[tok.id] = tok
+        return tok
+
+    def live_tokens(self) -> list[Token]:
+        """Positions still running."""
+        return [t for t in self.st.tokens.values() if not t.done]
+
+    def quiescent(self) -> bool:
+        """True when every position waits on people, events or timers and nothing is in flight."""
+        return self.inflight == 0 and all(t.waiting for t in self.live_tokens())
