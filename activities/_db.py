@@ -55,13 +55,15 @@ def insert_ignore(conn: Connection, table: Table, row: Mapping[str, Any]) -> boo
     Uses ``INSERT ... ON CONFLICT DO NOTHING`` on SQLite and PostgreSQL, so two
     concurrent attempts with one key write once without an error.
     """
-    keys = [c.name for c in table.primary_key.columns]
+    pk = list(table.primary_key.columns)
+    keys = [c.name for c in pk]
     dialect = conn.dialect.name
     if dialect == "postgresql":
-        stmt: Any = postgresql.insert(table).values(dict(row)).on_conflict_do_nothing(index_elements=keys)
+        stmt: Any = postgresql.insert(table).on_conflict_do_nothing(index_elements=keys)
     elif dialect == "sqlite":
-        stmt = sqlite.insert(table).values(dict(row)).on_conflict_do_nothing(index_elements=keys)
+        stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=keys)
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise RuntimeError(f"unsupported database dialect {dialect!r}")
-    result = conn.execute(stmt)
-    return bool(result.rowcount)
+    # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT DO NOTHING
+    result = conn.execute(stmt.values(dict(row)).returning(pk[0]))
+    return result.first() is not None

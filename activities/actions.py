@@ -33,11 +33,16 @@ def record_effect(
 
     payload = {"input": req.input, "result": result}
     row = {
-        "key": req.key, "case_id": req.case_id, "activity": name, "payload": payload,
+        "key": req.key,
+        "case_id": req.case_id,
+        "activity": name,
+        "payload": payload,
         "created_at": _db.now(),
     }
     if not _db.insert_ignore(conn, effects, row):
-        stored = conn.execute(select(effects.c.payload).where(effects.c.key == req.key)).scalar_one()
+        stored = conn.execute(
+            select(effects.c.payload).where(effects.c.key == req.key)
+        ).scalar_one()
         return dict(stored.get("result", {})) if isinstance(stored, dict) else result
     return result
 
@@ -73,7 +78,11 @@ def issue_refund(req: ActionRequest) -> dict[str, Any]:
 def update_customer(req: ActionRequest) -> dict[str, Any]:
     """Update the customer record with ``input`` fields; returns the updated field names."""
     fields = sorted(k for k in req.input if k != "customer")
-    result = {"customer": req.input.get("customer"), "updated": fields, "crm_ref": _ref("CRM", req.key)}
+    result = {
+        "customer": req.input.get("customer"),
+        "updated": fields,
+        "crm_ref": _ref("CRM", req.key),
+    }
     return _run("crm.update_customer", req, result)
 
 

@@ -54,8 +54,14 @@ def people_from_policies(policies_dir: Path) -> list[PersonRecord]:
             continue
         for p in directory.people:
             found[p.id] = PersonRecord(
-                id=p.id, name=p.name, email=p.email, roles=tuple(p.roles), team=p.team,
-                region=p.region, skills=tuple(p.skills), manager=p.manager,
+                id=p.id,
+                name=p.name,
+                email=p.email,
+                roles=tuple(p.roles),
+                team=p.team,
+                region=p.region,
+                skills=tuple(p.skills),
+                manager=p.manager,
             )
     return [found[k] for k in sorted(found)]
 
@@ -67,15 +73,23 @@ def people_from_table(conn: Connection) -> list[PersonRecord]:
     rows = conn.execute(select(people).order_by(people.c.id)).mappings()
     return [
         PersonRecord(
-            id=r["id"], name=r["name"] or "", email=r["email"], roles=tuple(r["roles"] or ()),
-            team=r["team"], region=r["region"], skills=tuple(r["skills"] or ()),
-            manager=r["manager"], active=bool(r["active"]),
+            id=r["id"],
+            name=r["name"] or "",
+            email=r["email"],
+            roles=tuple(r["roles"] or ()),
+            team=r["team"],
+            region=r["region"],
+            skills=tuple(r["skills"] or ()),
+            manager=r["manager"],
+            active=bool(r["active"]),
         )
         for r in rows
     ]
 
 
-def load_people(conn: Connection | None = None, settings: Settings | None = None) -> list[PersonRecord]:
+def load_people(
+    conn: Connection | None = None, settings: Settings | None = None
+) -> list[PersonRecord]:
     """Return the directory: the people table, or the shipped YAML when the table is empty."""
     settings = settings or get_settings()
     if conn is not None:
@@ -174,7 +188,9 @@ def route(query: RouteQuery) -> str | None:
             return str(known)
         candidates = matching(
             load_people(conn),
-            EligibleQuery(role=query.role, team=query.team, region=query.region, skills=query.skills),
+            EligibleQuery(
+                role=query.role, team=query.team, region=query.region, skills=query.skills
+            ),
         )
         if not candidates:
             return None

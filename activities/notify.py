@@ -58,7 +58,11 @@ class LogSink:
     def deliver(self, message: OutboxMessage) -> None:
         """Log ``message`` at INFO level."""
         log.info(
-            "notify %s -> %s [%s] %s", message.channel, message.recipient, message.key, message.subject
+            "notify %s -> %s [%s] %s",
+            message.channel,
+            message.recipient,
+            message.key,
+            message.subject,
         )
 
 
@@ -91,27 +95,39 @@ def resolve(recipient: str, people: list[PersonRecord], channel: str) -> list[tu
         if holders:
             return [(f"#{p.id}", _address(p, channel)) for p in holders]
         return [("", recipient)]
-    if recipient.startswith("person:"):
-        pid = recipient[7:]
+    pid = recipient[7:] if recipient.startswith("person:") else recipient
+    if "@" not in pid:
         for p in people:
             if p.id == pid:
                 return [("", _address(p, channel))]
     return [("", recipient)]
 
 
-def write_outbox(conn: Connection, note: Notification, people: list[PersonRecord]) -> list[OutboxMessage]:
+def write_outbox(
+    conn: Connection, note: Notification, people: list[PersonRecord]
+) -> list[OutboxMessage]:
     """Write the outbox rows of ``note``; return the rows that were new."""
     from casework.records.tables import notifications
 
     fresh: list[OutboxMessage] = []
     for suffix, address in resolve(note.recipient, people, note.channel):
         msg = OutboxMessage(
-            key=note.key + suffix, case_id=note.case_id, step_id=note.step_id,
-            channel=note.channel, recipient=address, subject=note.subject, body=note.body,
+            key=note.key + suffix,
+            case_id=note.case_id,
+            step_id=note.step_id,
+            channel=note.channel,
+            recipient=address,
+            subject=note.subject,
+            body=note.body,
         )
         row = {
-            "key": msg.key, "case_id": msg.case_id, "step_id": msg.step_id, "channel": msg.channel,
-            "recipient": msg.recipient, "subject": msg.subject, "body": msg.body,
+            "key": msg.key,
+            "case_id": msg.case_id,
+            "step_id": msg.step_id,
+            "channel": msg.channel,
+            "recipient": msg.recipient,
+            "subject": msg.subject,
+            "body": msg.body,
             "created_at": _db.now(),
         }
         if _db.insert_ignore(conn, notifications, row):
@@ -123,7 +139,8 @@ def write_outbox(conn: Connection, note: Notification, people: list[PersonRecord
 def send(note: Notification) -> None:
     """Write ``note`` to the outbox (once per key and resolved person) and deliver new rows."""
     with _db.engine().begin() as conn:
-        people = load_people(conn) if note.recipient.startswith(("role:", "person:")) else []
+        needs_directory = note.recipient.startswith("role:") or "@" not in note.recipient
+        people = load_people(conn) if needs_directory else []
         # delivering before the commit: a failing sink rolls the rows back and the retry resends
         for msg in write_outbox(conn, note, people):
             _sink.deliver(msg)

@@ -31,7 +31,9 @@ class HandWrittenCase:
         for step, activity in ACTIONS:
             results[step] = await workflow.execute_activity(
                 activity,
-                ActionRequest(key=f"{case_id}:{step}:1", case_id=case_id, step_id=step, input={"amount": 1}),
+                ActionRequest(
+                    key=f"{case_id}:{step}:1", case_id=case_id, step_id=step, input={"amount": 1}
+                ),
                 start_to_close_timeout=dt.timedelta(seconds=30),
                 retry_policy=RetryPolicy(maximum_attempts=3),
                 result_type=dict,

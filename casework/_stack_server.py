@@ -7,9 +7,10 @@ import contextlib
 import os
 import signal
 import subprocess
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from casework.binaries import temporal_cli
 from casework.errors import ConfigError, EngineUnavailableError
@@ -62,9 +63,17 @@ class ServerOptions:
 def server_command(opts: ServerOptions) -> list[str]:
     """Return the ``temporal server start-dev`` command line for ``opts``."""
     cmd = [
-        str(temporal_cli()), "server", "start-dev",
-        "--ip", opts.ip, "--port", str(opts.port), "--namespace", opts.namespace,
-        "--log-level", "warn",
+        str(temporal_cli()),
+        "server",
+        "start-dev",
+        "--ip",
+        opts.ip,
+        "--port",
+        str(opts.port),
+        "--namespace",
+        opts.namespace,
+        "--log-level",
+        "warn",
     ]
     if opts.db_file is not None:
         cmd += ["--db-filename", str(opts.db_file)]
@@ -82,8 +91,9 @@ def server_command(opts: ServerOptions) -> list[str]:
     return cmd
 
 
-async def wait_for_temporal(address: str, namespace: str, timeout: float) -> None:
+async def wait_for_temporal(address: str, namespace: str, timeout: float) -> None:  # noqa: ASYNC109
     """Wait until a Temporal frontend at ``address`` answers, or raise EngineUnavailableError."""
+    from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
     from temporalio.client import Client
 
     loop = asyncio.get_running_loop()
@@ -92,9 +102,7 @@ async def wait_for_temporal(address: str, namespace: str, timeout: float) -> Non
     while loop.time() < deadline:
         try:
             client = await asyncio.wait_for(Client.connect(address, namespace=namespace), 2.0)
-            await client.workflow_service.get_system_info(
-                __import__("temporalio.api.workflowservice.v1", fromlist=["x"]).GetSystemInfoRequest()
-            )
+            await client.workflow_service.get_system_info(GetSystemInfoRequest())
             return
         except Exception as exc:  # any failure means "not yet"
             last = exc
@@ -118,7 +126,7 @@ class DevServer:
         """``ip:port`` of the frontend."""
         return self.opts.address
 
-    async def start(self, timeout: float = 60.0) -> None:
+    async def start(self, timeout: float = 60.0) -> None:  # noqa: ASYNC109
         """Start the server and wait until it answers.
 
         Raises:
@@ -136,12 +144,18 @@ class DevServer:
         if self.opts.log_file is not None:
             self.opts.log_file.parent.mkdir(parents=True, exist_ok=True)
             self._log = out = self.opts.log_file.open("ab")
-        self.process = subprocess.Popen(
-            server_command(self.opts), stdout=out, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True, env=os.environ.copy(),
+        self.process = subprocess.Popen(  # noqa: ASYNC220 - returns at once
+            server_command(self.opts),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            env=os.environ.copy(),
         )
         try:
-            await _race_exit(self.process, wait_for_temporal(self.address, self.opts.namespace, timeout))
+            await _race_exit(
+                self.process, wait_for_temporal(self.address, self.opts.namespace, timeout)
+            )
         except BaseException:
             self.stop()
             raise
@@ -169,8 +183,8 @@ class DevServer:
         self.stop()
 
 
-async def _race_exit(proc: subprocess.Popen[bytes], waiting: object) -> None:
-    task = asyncio.ensure_future(waiting)  # type: ignore[arg-type]
+async def _race_exit(proc: subprocess.Popen[bytes], waiting: Coroutine[Any, Any, None]) -> None:
+    task = asyncio.ensure_future(waiting)
     while not task.done():
         if proc.poll() is not None:
             task.cancel()

@@ -43,6 +43,8 @@ _CACHE_LIMIT = 256
 _DAY_CACHE_LIMIT = 50_000
 
 _Interval = tuple[int, int]
+#: ``date.fromordinal(n)`` is a Monday when ``n % 7 == 1``.
+_MONDAY = 1
 
 
 @dataclass(slots=True)
@@ -51,6 +53,7 @@ class _Compiled:
     weekly: tuple[tuple[tuple[int, int], ...], ...]
     holidays: frozenset[int]
     days: dict[int, tuple[_Interval, ...]] = field(default_factory=dict)
+    weeks: dict[int, int] = field(default_factory=dict)
 
 
 # id(cal) -> (weak reference to cal, compiled); the weak reference proves the id was not reused.
@@ -134,6 +137,17 @@ def _day(comp: _Compiled, ordinal: int) -> tuple[_Interval, ...]:
     return result
 
 
+def _week(comp: _Compiled, monday: int) -> int:
+    """Open microseconds of the local week starting on ordinal ``monday``."""
+    hit = comp.weeks.get(monday)
+    if hit is None:
+        hit = sum(b - a for o in range(monday, monday + 7) for a, b in _day(comp, o))
+        if len(comp.weeks) >= _DAY_CACHE_LIMIT:
+            comp.weeks.clear()
+        comp.weeks[monday] = hit
+    return hit
+
+
 def _local_ordinal(comp: _Compiled, us: int) -> int:
     return _from_us(us).astimezone(comp.zone).date().toordinal()
 
@@ -212,8 +226,16 @@ def add_business(cal: Calendar, start: dt.datetime, seconds: int | float) -> dt.
     if remaining == 0:
         return start.astimezone(_UTC)
     comp = _compiled(cal)
-    ordinal = _local_ordinal(comp, us) - 1
+    first = _local_ordinal(comp, us)
+    ordinal = first - 1
     for _ in range(_MAX_DAYS):
+        # Days after the start's local day lie wholly after it: skip whole weeks.
+        if ordinal > first and ordinal % 7 == _MONDAY:
+            week = _week(comp, ordinal)
+            if week < remaining:
+                remaining -= week
+                ordinal += 7
+                continue
         intervals = _day(comp, ordinal)
         ordinal += 1
         if not intervals or intervals[-1][1] <= us:
@@ -250,10 +272,17 @@ def business_between(cal: Calendar, a: dt.datetime, b: dt.datetime) -> int:
     if hi <= lo:
         return 0
     comp = _compiled(cal)
-    last = _local_ordinal(comp, hi)
+    first, last = _local_ordinal(comp, lo), _local_ordinal(comp, hi)
     total = 0
-    for ordinal in range(_local_ordinal(comp, lo) - 1, last + 1):
+    ordinal = first - 1
+    while ordinal <= last:
+        # Local days strictly between the ends' local days lie wholly inside [a, b).
+        if ordinal > first and ordinal % 7 == _MONDAY and ordinal + 7 <= last:
+            total += _week(comp, ordinal)
+            ordinal += 7
+            continue
         intervals = _day(comp, ordinal)
+        ordinal += 1
         if not intervals:
             continue
         if intervals[0][0] >= lo and intervals[-1][1] <= hi:

@@ -54,7 +54,13 @@ from casework.settings import Settings, get_settings
 WORKFLOW_TYPE = "CaseWorkflow"
 #: Task Updates the workflow accepts, by CLI verb.
 TASK_UPDATES: tuple[str, ...] = (
-    "claim", "release", "reassign", "complete", "approve", "reject", "request_changes",
+    "claim",
+    "release",
+    "reassign",
+    "complete",
+    "approve",
+    "reject",
+    "request_changes",
 )
 
 CASE_PROCESS = SearchAttributeKey.for_keyword("CaseProcess")
@@ -106,7 +112,7 @@ def tls_config(settings: Settings) -> TLSConfig | bool:
     return bool(settings.temporal_tls or settings.temporal_api_key)
 
 
-async def connect(settings: Settings | None = None, *, timeout: float = 10.0) -> Client:
+async def connect(settings: Settings | None = None, *, timeout: float = 10.0) -> Client:  # noqa: ASYNC109
     """Connect to Temporal as configured.
 
     Args:
@@ -160,9 +166,7 @@ def split_task_id(task_id: str) -> tuple[str, str, int]:
     """
     parts = task_id.split(".")
     if len(parts) != 3 or not parts[2].isdigit() or not parts[0] or not parts[1]:
-        raise NotFoundError(
-            "task", task_id, hint="task ids look like C-250101-ABC123.review.1"
-        )
+        raise NotFoundError("task", task_id, hint="task ids look like C-250101-ABC123.review.1")
     return parts[0], parts[1], int(parts[2])
 
 
@@ -206,7 +210,10 @@ async def _query_state(handle: WorkflowHandle[Any, Any], case_id: str, wait: flo
             view = await handle.query("state", result_type=CaseView)
         except RPCError as exc:
             # a query before the first workflow task finished, or with no worker yet
-            if exc.status == RPCStatusCode.NOT_FOUND or asyncio.get_running_loop().time() > deadline:
+            if (
+                exc.status == RPCStatusCode.NOT_FOUND
+                or asyncio.get_running_loop().time() > deadline
+            ):
                 raise _rpc_error(exc, case_id) from exc
             await asyncio.sleep(0.05)
             continue
@@ -267,10 +274,14 @@ async def open_case(
     except RPCError as exc:
         if exc.status == RPCStatusCode.ALREADY_EXISTS:
             raise CaseworkError(f"case {case_id} already exists", hint="use a new case id") from exc
-        if exc.status == RPCStatusCode.INVALID_ARGUMENT and "search attribute" in exc.message.lower():
+        if (
+            exc.status == RPCStatusCode.INVALID_ARGUMENT
+            and "search attribute" in exc.message.lower()
+        ):
             raise ConfigError(
                 f"Temporal does not know casework's search attributes: {exc.message}",
-                hint="start Temporal with 'casework up' or register them with 'temporal operator search-attribute create'",
+                hint="start Temporal with 'casework up' or register them with "
+                "'temporal operator search-attribute create'",
             ) from exc
         raise _rpc_error(exc, case_id) from exc
     except Exception as exc:  # pragma: no cover - connection dropped between calls
@@ -328,7 +339,9 @@ def _rejection(exc: WorkflowUpdateFailedError) -> TaskActionRejected:
     return TaskActionRejected(str(cause or exc))
 
 
-async def _update(handle: WorkflowHandle[Any, Any], case_id: str, name: str, arg: Any, result: type) -> Any:
+async def _update(
+    handle: WorkflowHandle[Any, Any], case_id: str, name: str, arg: Any, result: type
+) -> Any:
     try:
         return await handle.execute_update(name, arg, result_type=result)
     except WorkflowUpdateFailedError as exc:
@@ -369,7 +382,9 @@ async def task_action(client: Client, update_name: str, action: TaskAction) -> T
     return view if isinstance(view, TaskView) else TaskView.model_validate(view)
 
 
-async def case_action(client: Client, case_id: str, update_name: str, action: CaseAction) -> CaseView:
+async def case_action(
+    client: Client, case_id: str, update_name: str, action: CaseAction
+) -> CaseView:
     """Run a case Update (``cancel``, ``change_priority``, ``set_fields``) and return the case.
 
     Raises:

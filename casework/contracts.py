@@ -25,16 +25,36 @@ SlaState = Literal["none", "on_track", "at_risk", "breached", "met"]
 
 #: Every kind of event a case records, in the workflow and in the records' event log.
 EVENT_KINDS: tuple[str, ...] = (
-    "case_opened", "step_entered", "step_left", "field_set",
-    "task_created", "task_claimed", "task_released", "task_reassigned", "task_completed",
-    "task_expired", "task_cancelled", "task_reminded",
-    "approval_vote", "approval_decided",
-    "action_completed", "action_failed",
-    "subprocess_started", "subprocess_completed",
-    "signal_received", "notification_sent",
-    "sla_started", "sla_paused", "sla_resumed", "sla_at_risk", "sla_breached", "sla_met",
-    "escalation_level", "priority_changed",
-    "case_ended", "case_cancelled",
+    "case_opened",
+    "step_entered",
+    "step_left",
+    "field_set",
+    "task_created",
+    "task_claimed",
+    "task_released",
+    "task_reassigned",
+    "task_completed",
+    "task_expired",
+    "task_cancelled",
+    "task_reminded",
+    "approval_vote",
+    "approval_decided",
+    "action_completed",
+    "action_failed",
+    "subprocess_started",
+    "subprocess_completed",
+    "signal_received",
+    "notification_sent",
+    "sla_started",
+    "sla_paused",
+    "sla_resumed",
+    "sla_at_risk",
+    "sla_breached",
+    "sla_met",
+    "escalation_level",
+    "priority_changed",
+    "case_ended",
+    "case_cancelled",
 )
 
 
@@ -182,7 +202,9 @@ class CaseView(_Model):
     parent_case_id: str | None = None
     current_steps: list[str] = Field(default_factory=list)
     data: dict[str, Any] = Field(default_factory=dict)
-    tasks: list[TaskView] = Field(default_factory=list, description="Tasks of this case, open and done.")
+    tasks: list[TaskView] = Field(
+        default_factory=list, description="Tasks of this case, open and done."
+    )
     clocks: list[ClockView] = Field(default_factory=list)
     last_seq: int = 0
 

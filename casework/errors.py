@@ -70,7 +70,9 @@ class Diagnostic:
 
     def render(self) -> str:
         """Return ``path:line:col: severity[CODE]: message`` plus an indented hint line."""
-        head = f"{self.path}:{self.line}:{self.column}: {self.severity}[{self.code}]: {self.message}"
+        head = (
+            f"{self.path}:{self.line}:{self.column}: {self.severity}[{self.code}]: {self.message}"
+        )
         return f"{head}\n    hint: {self.hint}" if self.hint else head
 
 

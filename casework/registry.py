@@ -42,7 +42,9 @@ class PlanRegistry:
         """
         plan = self._by_hash.get(ref.hash)
         if plan is None:
-            raise NotFoundError("plan", str(ref), hint="deploy the definition version on this worker")
+            raise NotFoundError(
+                "plan", str(ref), hint="deploy the definition version on this worker"
+            )
         return plan
 
     def resolve(self, process: str, version: int | None = None) -> Plan:
@@ -50,7 +52,9 @@ class PlanRegistry:
         with self._lock:
             versions = sorted(v for (p, v) in self._by_version if p == process)
             if not versions:
-                raise NotFoundError("process", process, hint="run 'casework validate' and check definitions/")
+                raise NotFoundError(
+                    "process", process, hint="run 'casework validate' and check definitions/"
+                )
             chosen = version if version is not None else versions[-1]
             plan = self._by_version.get((process, chosen))
         if plan is None:

@@ -33,7 +33,14 @@ from casework.settings import Settings, get_settings
 log = logging.getLogger("casework.worker")
 
 #: Modules the workflow sandbox shares with the worker instead of re-importing per case.
-PASSTHROUGH_MODULES: tuple[str, ...] = ("casework", "pydantic", "pydantic_core", "celpy", "lark", "yaml")
+PASSTHROUGH_MODULES: tuple[str, ...] = (
+    "casework",
+    "pydantic",
+    "pydantic_core",
+    "celpy",
+    "lark",
+    "yaml",
+)
 #: Defaults sized for a 2-core machine: activities are short database writes.
 MAX_CONCURRENT_ACTIVITIES = 32
 MAX_CONCURRENT_WORKFLOW_TASKS = 64
@@ -64,7 +71,11 @@ def deployed_plans(engine: Engine) -> list[Plan]:
     plans: list[Plan] = []
     with engine.connect() as conn:
         for process, version, content in conn.execute(
-            select(definition_versions.c.process, definition_versions.c.version, definition_versions.c.plan)
+            select(
+                definition_versions.c.process,
+                definition_versions.c.version,
+                definition_versions.c.plan,
+            )
         ):
             try:
                 plans.append(Plan.model_validate(content))
@@ -91,17 +102,23 @@ def deploy_plans(engine: Engine, plans: Sequence[Plan], *, deployed_by: str = "w
             if known is not None:
                 if known != plan.hash:
                     log.warning(
-                        "%s@%s changed since it was deployed: bump 'version' so old cases keep their plan",
-                        plan.process, plan.version,
+                        "%s@%s changed since it was deployed: bump 'version' so old cases "
+                        "keep their plan",
+                        plan.process,
+                        plan.version,
                     )
                 continue
             new += insert_ignore(
                 conn,
                 definition_versions,
                 {
-                    "process": plan.process, "version": plan.version, "hash": plan.hash,
-                    "title": plan.definition.title, "plan": plan.model_dump(mode="json"),
-                    "deployed_at": now, "deployed_by": deployed_by,
+                    "process": plan.process,
+                    "version": plan.version,
+                    "hash": plan.hash,
+                    "title": plan.definition.title,
+                    "plan": plan.model_dump(mode="json"),
+                    "deployed_at": now,
+                    "deployed_by": deployed_by,
                 },
             )
     return new

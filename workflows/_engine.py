@@ -24,11 +24,23 @@ from workflows import _expr
 from workflows._config import ENGINE
 from workflows._state import CaseState, Token
 
-_KEYWORDS = ("CaseProcess", "CaseStatus", "CasePriority", "CaseRegion", "CaseTeam",
-             "CaseAssignee", "CaseSlaState")
+_KEYWORDS = (
+    "CaseProcess",
+    "CaseStatus",
+    "CasePriority",
+    "CaseRegion",
+    "CaseTeam",
+    "CaseAssignee",
+    "CaseSlaState",
+)
 _STEP_DEFAULTS: dict[str, Any] = {
-    "outcome": None, "reason": None, "actor": None, "form": {}, "result": {},
-    "decision": None, "event": {},
+    "outcome": None,
+    "reason": None,
+    "actor": None,
+    "form": {},
+    "result": {},
+    "decision": None,
+    "event": {},
 }
 PROJECT_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30), maximum_attempts=0)
 
@@ -80,26 +92,48 @@ class EngineBase:
         return self.plan.calendar_for(self.st.data.get("region"))
 
     def emit(
-        self, kind: str, /, *, actor: str = "system", step: str | None = None,
-        task: str | None = None, **details: Any,
+        self,
+        kind: str,
+        /,
+        *,
+        actor: str = "system",
+        step: str | None = None,
+        task: str | None = None,
+        **details: Any,
     ) -> None:
         """Append an event to the timeline (projected later by the projector)."""
         self.st.seq += 1
-        self.st.pending.append(CaseEvent(
-            seq=self.st.seq, at=workflow.now(), kind=kind, actor=actor, step_id=step,
-            task_id=task, details=_jsonable({k: v for k, v in details.items() if v is not None}),
-        ))
+        self.st.pending.append(
+            CaseEvent(
+                seq=self.st.seq,
+                at=workflow.now(),
+                kind=kind,
+                actor=actor,
+                step_id=step,
+                task_id=task,
+                details=_jsonable({k: v for k, v in details.items() if v is not None}),
+            )
+        )
         self.upsert_search_attributes()
 
     def activation(self, **extra: Any) -> dict[str, Any]:
         """CEL variables for the case as it is now."""
         steps = {
-            sid: {**_STEP_DEFAULTS, **self.st.steps.get(sid, {}), "visits": self.st.visits.get(sid, 0)}
+            sid: {
+                **_STEP_DEFAULTS,
+                **self.st.steps.get(sid, {}),
+                "visits": self.st.visits.get(sid, 0),
+            }
             for sid in self.steps_by_id
         }
         base: dict[str, Any] = {
-            "case": dict(self.st.data), "steps": steps, "now": workflow.now(),
-            "opened_by": self.st.opened_by, "event": {}, "result": {}, "form": {},
+            "case": dict(self.st.data),
+            "steps": steps,
+            "now": workflow.now(),
+            "opened_by": self.st.opened_by,
+            "event": {},
+            "result": {},
+            "form": {},
         }
         base.update(extra)
         return base
@@ -109,7 +143,9 @@ class EngineBase:
         try:
             return _expr.evaluate(text, self.activation(**extra), where=where)
         except _expr.ExprError as exc:
-            raise workflow.ApplicationError(str(exc), type="ExpressionFailed", non_retryable=True) from None
+            raise workflow.ApplicationError(
+                str(exc), type="ExpressionFailed", non_retryable=True
+            ) from None
 
     def set_fields(self, values: dict[str, Any], *, actor: str, step: str | None) -> None:
         """Assign case fields and record each change."""
@@ -128,17 +164,35 @@ class EngineBase:
         assignee = next((t.assignee for t in self.open_tasks() if t.assignee), None)
         now = workflow.now()
         return CaseView(
-            case_id=st.case_id, process=self.plan.process, version=self.plan.version,
-            plan_hash=self.plan.hash, title=self.plan.definition.title, status=st.status,  # type: ignore[arg-type]
-            priority=d.get("priority"), region=d.get("region"), team=d.get("team"),
-            assignee=assignee, customer=d.get("customer"), channel=d.get("channel"),
-            opened_by=st.opened_by, opened_at=st.opened_at, first_response_at=st.first_response_at,
-            resolved_at=st.resolved_at, closed_at=st.closed_at, outcome=st.outcome, reason=st.reason,
-            escalation_level=st.escalation_level, sla_state=sla.case_sla_state(st.clocks, now),
+            case_id=st.case_id,
+            process=self.plan.process,
+            version=self.plan.version,
+            plan_hash=self.plan.hash,
+            title=self.plan.definition.title,
+            status=st.status,  # type: ignore[arg-type]
+            priority=d.get("priority"),
+            region=d.get("region"),
+            team=d.get("team"),
+            assignee=assignee,
+            customer=d.get("customer"),
+            channel=d.get("channel"),
+            opened_by=st.opened_by,
+            opened_at=st.opened_at,
+            first_response_at=st.first_response_at,
+            resolved_at=st.resolved_at,
+            closed_at=st.closed_at,
+            outcome=st.outcome,
+            reason=st.reason,
+            escalation_level=st.escalation_level,
+            sla_state=sla.case_sla_state(st.clocks, now),
             parent_case_id=st.parent_case_id,
-            current_steps=[t.step for t in st.tokens.values() if t.step and not t.done and not t.children],
-            data=dict(d), tasks=list(st.tasks.values()),
-            clocks=[sla.to_view(c, now) for c in st.clocks.clocks()], last_seq=st.seq,
+            current_steps=[
+                t.step for t in st.tokens.values() if t.step and not t.done and not t.children
+            ],
+            data=dict(d),
+            tasks=list(st.tasks.values()),
+            clocks=[sla.to_view(c, now) for c in st.clocks.clocks()],
+            last_seq=st.seq,
         )
 
     def timeline(self) -> list[CaseEvent]:
@@ -153,9 +207,12 @@ class EngineBase:
             return
         d = self.st.data
         wanted: dict[str, Any] = {
-            "CaseProcess": self.plan.process, "CaseVersion": self.plan.version,
-            "CaseStatus": self.st.status, "CasePriority": d.get("priority"),
-            "CaseRegion": d.get("region"), "CaseTeam": d.get("team"),
+            "CaseProcess": self.plan.process,
+            "CaseVersion": self.plan.version,
+            "CaseStatus": self.st.status,
+            "CasePriority": d.get("priority"),
+            "CaseRegion": d.get("region"),
+            "CaseTeam": d.get("team"),
             "CaseAssignee": next((t.assignee for t in self.open_tasks() if t.assignee), None),
             "CaseSlaState": sla.case_sla_state(self.st.clocks, workflow.now()),
         }
@@ -167,24 +224,37 @@ class EngineBase:
                 self.st.search_attributes[name] = value
                 if name == "CaseVersion":
                     key_i = SearchAttributeKey.for_int(name)
-                    updates.append(key_i.value_set(int(value)) if value is not None else key_i.value_unset())
+                    updates.append(
+                        key_i.value_set(int(value)) if value is not None else key_i.value_unset()
+                    )
                 elif name in _KEYWORDS:
                     key_k = SearchAttributeKey.for_keyword(name)
-                    updates.append(key_k.value_set(str(value)) if value is not None else key_k.value_unset())
+                    updates.append(
+                        key_k.value_set(str(value)) if value is not None else key_k.value_unset()
+                    )
         if updates:
             workflow.upsert_search_attributes(updates)
 
     # --- activities and projection ----------------------------------------------------------
 
     async def activity(
-        self, name: str, arg: Any, *, timeout: timedelta = timedelta(seconds=30),
-        retry: RetryPolicy | None = None, result_type: type | None = None,
+        self,
+        name: str,
+        arg: Any,
+        *,
+        timeout: timedelta = timedelta(seconds=30),
+        retry: RetryPolicy | None = None,
+        result_type: type | None = None,
     ) -> Any:
         """Run an activity by name, counted as work in flight (no continue-as-new meanwhile)."""
         self.inflight += 1
         try:
             return await workflow.execute_activity(
-                name, arg, start_to_close_timeout=timeout, retry_policy=retry, result_type=result_type,
+                name,
+                arg,
+                start_to_close_timeout=timeout,
+                retry_policy=retry,
+                result_type=result_type,
             )
         finally:
             self.inflight -= 1
@@ -201,7 +271,8 @@ class EngineBase:
                 await workflow.execute_activity(
                     "records.project",
                     ProjectionBatch(case_id=self.st.case_id, events=batch, snapshot=self.view()),
-                    start_to_close_timeout=timedelta(seconds=30), retry_policy=PROJECT_RETRY,
+                    start_to_close_timeout=timedelta(seconds=30),
+                    retry_policy=PROJECT_RETRY,
                 )
             finally:
                 self.projecting = False
@@ -214,7 +285,9 @@ class EngineBase:
 
     # --- tokens -----------------------------------------------------------------------------
 
-    def new_token(self, step: str | None, *, parent: int | None = None, branch: str | None = None) -> Token:
+    def new_token(
+        self, step: str | None, *, parent: int | None = None, branch: str | None = None
+    ) -> Token:
         """Create a position at ``step``."""
         tok = Token(id=self.st.next_token, step=step, parent=parent, branch=branch)
         self.st.next_token += 1

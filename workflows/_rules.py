@@ -37,7 +37,9 @@ def eligibility_problem(task: TaskView, actor: Actor) -> str | None:
     if task.team is not None and actor.team != task.team:
         return f"task {task.task_id} is for team {task.team!r}; {actor.id} is in {actor.team!r}"
     if task.region is not None and actor.region != task.region:
-        return f"task {task.task_id} is for region {task.region!r}; {actor.id} is in {actor.region!r}"
+        return (
+            f"task {task.task_id} is for region {task.region!r}; {actor.id} is in {actor.region!r}"
+        )
     missing = sorted(set(task.skills) - set(actor.skills))
     if missing:
         return f"{actor.id} lacks the skills {', '.join(missing)} that task {task.task_id} needs"
@@ -146,7 +148,9 @@ def _check_vote(
     if task.kind != "approval" or not isinstance(step, ApprovalStep):
         return _reject(f"task {task.task_id} is not an approval: use complete")
     if update == "request_changes" and "changes_requested" not in step.on:
-        return _reject(f"approval {task.task_id} does not accept change requests: approve or reject")
+        return _reject(
+            f"approval {task.task_id} does not accept change requests: approve or reject"
+        )
     if any(v.actor == actor.id for v in task.votes):
         return _reject(f"{actor.id} has already voted on {task.task_id}")
     if step.four_eyes:
@@ -187,7 +191,12 @@ def decide(step: ApprovalStep, task: TaskView, vetoed: bool) -> str | None:
 
 
 def check_case_action(
-    update: str, action: CaseAction, *, opened_by: str, status: str, priority: str | None,
+    update: str,
+    action: CaseAction,
+    *,
+    opened_by: str,
+    status: str,
+    priority: str | None,
     priorities: list[str] | None,
 ) -> None:
     """Validate a case Update (cancel, change_priority, set_fields: fields are checked apart)."""

@@ -36,8 +36,14 @@ class SlaMixin(EngineBase):
         now = workflow.now()
         self.st.clocks = sla.open_clocks(policy, self.st.data.get("priority"), now, self.cal())
         for c in self.st.clocks.clocks():
-            self.emit("sla_started", clock=c.name, target_seconds=c.target_seconds,
-                      business=c.business, calendar=c.calendar, deadline=c.deadline)
+            self.emit(
+                "sla_started",
+                clock=c.name,
+                target_seconds=c.target_seconds,
+                business=c.business,
+                calendar=c.calendar,
+                deadline=c.deadline,
+            )
 
     def stop_clock(self, name: str) -> None:
         """Stop a clock: met, or breached when late."""
@@ -131,7 +137,9 @@ class SlaMixin(EngineBase):
                 wait_s = (min(items)[0] - now).total_seconds()
                 timeout = math.ceil(wait_s * 1000) / 1000
             try:
-                await workflow.wait_condition(lambda: self.sla_dirty or self.closing, timeout=timeout)
+                await workflow.wait_condition(
+                    lambda: self.sla_dirty or self.closing, timeout=timeout
+                )
             except TimeoutError:
                 pass
 
@@ -146,8 +154,14 @@ class SlaMixin(EngineBase):
         elif kind == "level":
             await self.fire_level(int(key), reason="sla", due_at=at)
 
-    async def fire_level(self, number: int, *, reason: str | None, due_at: dt.datetime | None = None,
-                         step: str | None = None) -> None:
+    async def fire_level(
+        self,
+        number: int,
+        *,
+        reason: str | None,
+        due_at: dt.datetime | None = None,
+        step: str | None = None,
+    ) -> None:
         """Fire escalation level ``number`` now: it is marked fired before its actions run."""
         ladder = self.plan.ladder
         level = next((lv for lv in ladder.levels if lv.level == number), None) if ladder else None
@@ -155,60 +169,111 @@ class SlaMixin(EngineBase):
             return
         self.st.fired_levels.append(number)
         self.st.escalation_level = max(self.st.escalation_level, number)
-        self.emit("escalation_level", step=step, level=number, name=level.name, clock=level.clock,
-                  reason=reason, due_at=due_at)
+        self.emit(
+            "escalation_level",
+            step=step,
+            level=number,
+            name=level.name,
+            clock=level.clock,
+            reason=reason,
+            due_at=due_at,
+        )
         for i, act in enumerate(level.actions):
             key = f"{self.st.case_id}:escalation:{number}:{i}"
             if act.notify:
-                await self.notify_role(act.notify, key, f"Case {self.st.case_id} escalated",
-                                       f"Escalation level {number} ({level.name or reason}).", step)
+                await self.notify_role(
+                    act.notify,
+                    key,
+                    f"Case {self.st.case_id} escalated",
+                    f"Escalation level {number} ({level.name or reason}).",
+                    step,
+                )
             elif act.reassign:
                 for t in list(self.open_tasks()):
-                    t.role, t.assignee, t.state, t.claimed_at = act.reassign.role, None, "open", None
+                    t.role, t.assignee, t.state, t.claimed_at = (
+                        act.reassign.role,
+                        None,
+                        "open",
+                        None,
+                    )
                     t.person = None
                     if act.reassign.team:
                         t.team = act.reassign.team
-                    self.emit("task_reassigned", step=t.step_id, task=t.task_id,
-                              role=act.reassign.role, reason=f"escalation level {number}")
+                    self.emit(
+                        "task_reassigned",
+                        step=t.step_id,
+                        task=t.task_id,
+                        role=act.reassign.role,
+                        reason=f"escalation level {number}",
+                    )
             elif act.raise_priority:
                 cur = self.st.data.get("priority") or "normal"
                 idx = PRIORITIES.index(cur) if cur in PRIORITIES else 1
                 if idx + 1 < len(PRIORITIES):
-                    self.apply_priority(PRIORITIES[idx + 1], actor="system",
-                                        reason=f"escalation level {number}")
+                    self.apply_priority(
+                        PRIORITIES[idx + 1], actor="system", reason=f"escalation level {number}"
+                    )
             elif act.start_process:
                 await self._start_escalation(act.start_process, number, reason)
 
-    async def notify_role(self, role: str, key: str, subject: str, body: str, step: str | None) -> None:
+    async def notify_role(
+        self, role: str, key: str, subject: str, body: str, step: str | None
+    ) -> None:
         """Send a message to everyone with ``role`` (in the case's region)."""
         region = self.st.data.get("region")
         recipient = f"role:{role}@{region}" if region else f"role:{role}"
-        await self.activity("notify.send", Notification(
-            key=key, case_id=self.st.case_id, step_id=step, channel="internal",
-            recipient=recipient, subject=subject, body=body))
+        await self.activity(
+            "notify.send",
+            Notification(
+                key=key,
+                case_id=self.st.case_id,
+                step_id=step,
+                channel="internal",
+                recipient=recipient,
+                subject=subject,
+                body=body,
+            ),
+        )
         self.emit("notification_sent", step=step, recipient=recipient, channel="internal", key=key)
 
     async def _start_escalation(self, process: str, number: int, reason: str | None) -> None:
         try:
             plan = REGISTRY.resolve(process)
         except Exception:
-            self.emit("escalation_level", level=number, error=f"process {process!r} is not deployed")
+            self.emit(
+                "escalation_level", level=number, error=f"process {process!r} is not deployed"
+            )
             return
         fields = plan.definition.case.fields
-        offered = {"parent_case": self.st.case_id, "region": self.st.data.get("region"),
-                   "priority": self.st.data.get("priority"), "reason": reason or "sla",
-                   "customer": self.st.data.get("customer")}
+        offered = {
+            "parent_case": self.st.case_id,
+            "region": self.st.data.get("region"),
+            "priority": self.st.data.get("priority"),
+            "reason": reason or "sla",
+            "customer": self.st.data.get("customer"),
+        }
         data = {k: v for k, v in offered.items() if k in fields and v is not None}
         child_id = f"{self.st.case_id}-escalation-{number}"
         self.inflight += 1
         try:
             await workflow.start_child_workflow(
                 "CaseWorkflow",
-                StartCase(case_id=child_id, plan=plan.ref, data=data, opened_by="system",
-                          parent_case_id=self.st.case_id),
-                id=child_id, parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+                StartCase(
+                    case_id=child_id,
+                    plan=plan.ref,
+                    data=data,
+                    opened_by="system",
+                    parent_case_id=self.st.case_id,
+                ),
+                id=child_id,
+                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
             )
         finally:
             self.inflight -= 1
-        self.emit("subprocess_started", child_case_id=child_id, process=process,
-                  plan=str(plan.ref), wait=False)
+        self.emit(
+            "subprocess_started",
+            child_case_id=child_id,
+            process=process,
+            plan=str(plan.ref),
+            wait=False,
+        )

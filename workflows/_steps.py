@@ -99,7 +99,8 @@ class StepsMixin(SlaMixin):
                 raise ApplicationError(
                     f"step {step.id}: entered more than max_visits={step.max_visits} times; "
                     "add on_max_visits to the step or fix the loop",
-                    type="MaxVisitsExceeded", non_retryable=True,
+                    type="MaxVisitsExceeded",
+                    non_retryable=True,
                 )
             self.emit("step_left", step=step.id, next=step.on_max_visits, max_visits_exceeded=True)
             return step.on_max_visits
@@ -131,7 +132,9 @@ class StepsMixin(SlaMixin):
         if isinstance(step, EscalateStep):
             return await self._k_escalate(step)
         if isinstance(step, SetStep):
-            values = {k: self.evaluate(v, f"step {step.id}: values.{k}") for k, v in step.values.items()}
+            values = {
+                k: self.evaluate(v, f"step {step.id}: values.{k}") for k, v in step.values.items()
+            }
             self.set_fields(values, actor="system", step=step.id)
             return step.next
         assert isinstance(step, EndStep)
@@ -157,8 +160,9 @@ class StepsMixin(SlaMixin):
         if runner is not None and runner is not asyncio.current_task():
             runner.cancel()
 
-    def finish(self, status: str, outcome: str | None, reason: str | None, *, actor: str,
-               step: str | None) -> None:
+    def finish(
+        self, status: str, outcome: str | None, reason: str | None, *, actor: str, step: str | None
+    ) -> None:
         """End the case: stop clocks, cancel what is still open, record the end."""
         if self.closing:
             return
@@ -172,7 +176,9 @@ class StepsMixin(SlaMixin):
                 self.cancel_token(tok, f"case {status}")
         for name in ("first_response", "resolution"):
             self.stop_clock(name)
-        self.emit("case_ended", actor=actor, step=step, status=status, outcome=outcome, reason=reason)
+        self.emit(
+            "case_ended", actor=actor, step=step, status=status, outcome=outcome, reason=reason
+        )
         self.closing = True
 
     # --- human tasks ------------------------------------------------------------------------
@@ -191,19 +197,37 @@ class StepsMixin(SlaMixin):
             tid = f"{self.st.case_id}.{step.id}.{visit}"
             region = self.evaluate(a.region, f"step {step.id}: assign.region") if a.region else None
             person = self.evaluate(a.person, f"step {step.id}: assign.person") if a.person else None
-            due = _btime.add_duration(self.cal(), now, parse_duration(step.due)) if step.due else None
+            due = (
+                _btime.add_duration(self.cal(), now, parse_duration(step.due)) if step.due else None
+            )
             task = TaskView(
-                task_id=tid, case_id=self.st.case_id, step_id=step.id, kind="task",
-                name=step.name or step.id, state="open", role=a.role,
+                task_id=tid,
+                case_id=self.st.case_id,
+                step_id=step.id,
+                kind="task",
+                name=step.name or step.id,
+                state="open",
+                role=a.role,
                 team=self._team(a.team, f"step {step.id}: assign.team"),
-                region=None if region is None else str(region), skills=list(a.skills),
-                person=None if person is None else str(person), created_at=now, due_at=due,
+                region=None if region is None else str(region),
+                skills=list(a.skills),
+                person=None if person is None else str(person),
+                created_at=now,
+                due_at=due,
                 outcomes=[o.outcome for o in step.outcomes] or ["done"],
             )
             self.st.tasks[tid] = task
             tok.wait = {"task": tid, "overdue": False, "reminders": 0}
-            self.emit("task_created", step=step.id, task=tid, role=task.role, team=task.team,
-                      region=task.region, person=task.person, due_at=due)
+            self.emit(
+                "task_created",
+                step=step.id,
+                task=tid,
+                role=task.role,
+                team=task.team,
+                region=task.region,
+                person=task.person,
+                due_at=due,
+            )
             if a.routing is not None:
                 await self._route(task, a.routing)
         tid = tok.wait["task"]
@@ -250,25 +274,42 @@ class StepsMixin(SlaMixin):
         subject = f"Reminder: {task.name} is overdue ({self.st.case_id})"
         body = f"Task {task.task_id} was due at {task.due_at.isoformat() if task.due_at else ''}."
         if task.assignee or task.person:
-            await self.activity("notify.send", Notification(
-                key=key, case_id=self.st.case_id, step_id=step.id, channel="internal",
-                recipient=str(task.assignee or task.person), subject=subject, body=body))
+            await self.activity(
+                "notify.send",
+                Notification(
+                    key=key,
+                    case_id=self.st.case_id,
+                    step_id=step.id,
+                    channel="internal",
+                    recipient=str(task.assignee or task.person),
+                    subject=subject,
+                    body=body,
+                ),
+            )
         elif task.role:
             await self.notify_role(task.role, key, subject, body, step.id)
         self.emit("task_reminded", step=step.id, task=task.task_id, overdue=True, reminder=n)
         return None
 
     def _task_done(self, step: TaskStep, task: TaskView) -> str | None:
-        self.st.steps[step.id] = {"outcome": task.outcome, "reason": task.reason,
-                                  "actor": task.completed_by, "form": dict(task.form)}
+        self.st.steps[step.id] = {
+            "outcome": task.outcome,
+            "reason": task.reason,
+            "actor": task.completed_by,
+            "form": dict(task.form),
+        }
         marked = getattr(self, "_first_response_marked", None)
         if marked is None:
-            marked = any(isinstance(s, TaskStep) and s.first_response for s in self.steps_by_id.values())
+            marked = any(
+                isinstance(s, TaskStep) and s.first_response for s in self.steps_by_id.values()
+            )
             self._first_response_marked = marked
         if step.first_response or not marked:
             self.stop_clock("first_response")
-        values = {k: self.evaluate(v, f"step {step.id}: set.{k}", form=dict(task.form))
-                  for k, v in step.set.items()}
+        values = {
+            k: self.evaluate(v, f"step {step.id}: set.{k}", form=dict(task.form))
+            for k, v in step.set.items()
+        }
         self.set_fields(values, actor=task.completed_by or "system", step=step.id)
         route = next((r for r in step.outcomes if r.outcome == task.outcome), None)
         return route.next if route is not None and route.next else step.next
@@ -277,16 +318,28 @@ class StepsMixin(SlaMixin):
         rule = self.plan.routing.get(rule_name)
         if rule is None:
             return
-        person = await self.activity("directory.route", RouteQuery(
-            key=task.task_id, rule=rule.name, strategy=rule.strategy, role=task.role or rule.role,
-            team=task.team if "team" in rule.within else None,
-            region=task.region if "region" in rule.within else None,
-            skills=sorted(set(rule.skills) | set(task.skills)),
-        ), result_type=str)
+        person = await self.activity(
+            "directory.route",
+            RouteQuery(
+                key=task.task_id,
+                rule=rule.name,
+                strategy=rule.strategy,
+                role=task.role or rule.role,
+                team=task.team if "team" in rule.within else None,
+                region=task.region if "region" in rule.within else None,
+                skills=sorted(set(rule.skills) | set(task.skills)),
+            ),
+            result_type=str,
+        )
         if person and task.state == "open":
             task.assignee, task.state, task.claimed_at = str(person), "claimed", workflow.now()
-            self.emit("task_claimed", step=task.step_id, task=task.task_id, assignee=task.assignee,
-                      routed_by=rule.name)
+            self.emit(
+                "task_claimed",
+                step=task.step_id,
+                task=task.task_id,
+                assignee=task.assignee,
+                routed_by=rule.name,
+            )
 
     # --- approvals --------------------------------------------------------------------------
 
@@ -312,7 +365,9 @@ class StepsMixin(SlaMixin):
                 tok.wait["overdue"] = True
                 if step.auto_decision is not None:
                     decision = step.auto_decision
-                    self.emit("approval_decided", step=step.id, task=tid, decision=decision, auto=True)
+                    self.emit(
+                        "approval_decided", step=step.id, task=tid, decision=decision, auto=True
+                    )
                     tok.wait["decision"] = decision
                     break
                 self.emit("task_reminded", step=step.id, task=tid, overdue=True, reminder=0)
@@ -322,17 +377,26 @@ class StepsMixin(SlaMixin):
             pass
         if task.state in OPEN:
             if not tok.wait.get("decision"):
-                self.emit("approval_decided", step=step.id, task=tid, decision=decision,
-                          votes=len(task.votes))
+                self.emit(
+                    "approval_decided",
+                    step=step.id,
+                    task=tid,
+                    decision=decision,
+                    votes=len(task.votes),
+                )
             task.state, task.outcome, task.completed_at = "completed", decision, workflow.now()
         if decision == "approved":
             self.st.approved_by[step.id] = [v.actor for v in task.votes if v.decision == "approved"]
         form: dict[str, Any] = {}
         for v in task.votes:
             form.update(task.form if v.actor == task.completed_by else {})
-        self.st.steps[step.id] = {"decision": decision, "outcome": decision,
-                                  "actor": task.completed_by, "form": dict(task.form),
-                                  "requester": self.st.steps.get(step.id, {}).get("requester")}
+        self.st.steps[step.id] = {
+            "decision": decision,
+            "outcome": decision,
+            "actor": task.completed_by,
+            "form": dict(task.form),
+            "requester": self.st.steps.get(step.id, {}).get("requester"),
+        }
         return step.on.get(decision) or step.next  # type: ignore[call-overload]
 
     async def _open_approval(self, tok: Token, step: ApprovalStep) -> None:
@@ -352,30 +416,63 @@ class StepsMixin(SlaMixin):
                 people = [str(p) for p in (raw if isinstance(raw, list) else [raw])]
         pool: list[str] = []
         if people is not None or step.decide in ("all", "quorum"):
-            found = await self.activity("directory.eligible", EligibleQuery(
-                role=ap.role if ap else None, team=team,
-                region=None if region is None else str(region), people=people,
-            ), result_type=list[str])
+            found = await self.activity(
+                "directory.eligible",
+                EligibleQuery(
+                    role=ap.role if ap else None,
+                    team=team,
+                    region=None if region is None else str(region),
+                    people=people,
+                ),
+                result_type=list[str],
+            )
             pool = [str(p) for p in found or []]
             if step.four_eyes:
                 banned = self.earlier_approvers(step.id) | {requester}
                 pool = [p for p in pool if p not in banned]
         due = _btime.add_duration(self.cal(), now, parse_duration(step.due)) if step.due else None
         task = TaskView(
-            task_id=tid, case_id=self.st.case_id, step_id=step.id, kind="approval",
-            name=step.name or step.id, state="open", role=ap.role if ap else None, team=team,
-            region=None if region is None else str(region), eligible=pool, created_at=now,
-            due_at=due, outcomes=list(step.on),
+            task_id=tid,
+            case_id=self.st.case_id,
+            step_id=step.id,
+            kind="approval",
+            name=step.name or step.id,
+            state="open",
+            role=ap.role if ap else None,
+            team=team,
+            region=None if region is None else str(region),
+            eligible=pool,
+            created_at=now,
+            due_at=due,
+            outcomes=list(step.on),
         )
         self.st.tasks[tid] = task
         self.st.steps[step.id] = {**self.st.steps.get(step.id, {}), "requester": requester}
         tok.wait = {"task": tid}
-        self.emit("task_created", step=step.id, task=tid, kind="approval", role=task.role,
-                  eligible=pool, decide=step.decide, quorum=step.quorum, due_at=due)
-        if step.decide == "quorum" and (people is not None or pool) and len(pool) < (step.quorum or 1):
+        self.emit(
+            "task_created",
+            step=step.id,
+            task=tid,
+            kind="approval",
+            role=task.role,
+            eligible=pool,
+            decide=step.decide,
+            quorum=step.quorum,
+            due_at=due,
+        )
+        if (
+            step.decide == "quorum"
+            and (people is not None or pool)
+            and len(pool) < (step.quorum or 1)
+        ):
             tok.wait["decision"] = "rejected"
-            self.emit("approval_decided", step=step.id, task=tid, decision="rejected",
-                      reason=f"quorum {step.quorum} cannot be reached with {len(pool)} approvers")
+            self.emit(
+                "approval_decided",
+                step=step.id,
+                task=tid,
+                decision="rejected",
+                reason=f"quorum {step.quorum} cannot be reached with {len(pool)} approvers",
+            )
 
     # --- automated steps --------------------------------------------------------------------
 
@@ -385,32 +482,45 @@ class StepsMixin(SlaMixin):
         data = {k: self.evaluate(v, f"step {step.id}: input.{k}") for k, v in step.input.items()}
         r = step.retry
         retry = RetryPolicy(
-            initial_interval=_td(r.initial_interval), backoff_coefficient=r.backoff,
-            maximum_interval=_td(r.max_interval), maximum_attempts=r.max_attempts,
+            initial_interval=_td(r.initial_interval),
+            backoff_coefficient=r.backoff,
+            maximum_interval=_td(r.max_interval),
+            maximum_attempts=r.max_attempts,
         )
         try:
             result = await self.activity(
-                step.activity, ActionRequest(key=key, case_id=self.st.case_id, step_id=step.id,
-                                             input=_jsonable_input(data)),
-                timeout=_td(step.timeout), retry=retry,
+                step.activity,
+                ActionRequest(
+                    key=key, case_id=self.st.case_id, step_id=step.id, input=_jsonable_input(data)
+                ),
+                timeout=_td(step.timeout),
+                retry=retry,
             )
         except ActivityError as exc:
             cause = exc.cause or exc
             message = getattr(cause, "message", None) or str(cause)
             self.st.steps[step.id] = {"result": {}, "error": message}
-            self.emit("action_failed", step=step.id, activity=step.activity, error=message,
-                      next=step.on_failure)
+            self.emit(
+                "action_failed",
+                step=step.id,
+                activity=step.activity,
+                error=message,
+                next=step.on_failure,
+            )
             if step.on_failure is not None:
                 return step.on_failure
             raise ApplicationError(
                 f"step {step.id}: action {step.activity} failed after {r.max_attempts} attempts: "
                 f"{message} (add on_failure to the step to handle it)",
-                type="ActionFailed", non_retryable=True,
+                type="ActionFailed",
+                non_retryable=True,
             ) from None
         res = result if isinstance(result, dict) else {"value": result}
         self.st.steps[step.id] = {"result": res}
         self.emit("action_completed", step=step.id, activity=step.activity, key=key)
-        values = {k: self.evaluate(v, f"step {step.id}: set.{k}", result=res) for k, v in step.set.items()}
+        values = {
+            k: self.evaluate(v, f"step {step.id}: set.{k}", result=res) for k, v in step.set.items()
+        }
         self.set_fields(values, actor="system", step=step.id)
         return step.next
 
@@ -436,24 +546,47 @@ class StepsMixin(SlaMixin):
         if recipient is None:
             self.emit("notification_sent", step=step.id, skipped="no recipient", key=key)
             return step.next
-        await self.activity("notify.send", Notification(
-            key=key, case_id=self.st.case_id, step_id=step.id, channel=step.channel,
-            recipient=str(recipient), subject=subject, body=body))
-        self.emit("notification_sent", step=step.id, recipient=str(recipient),
-                  channel=step.channel, template=step.template, key=key)
+        await self.activity(
+            "notify.send",
+            Notification(
+                key=key,
+                case_id=self.st.case_id,
+                step_id=step.id,
+                channel=step.channel,
+                recipient=str(recipient),
+                subject=subject,
+                body=body,
+            ),
+        )
+        self.emit(
+            "notification_sent",
+            step=step.id,
+            recipient=str(recipient),
+            channel=step.channel,
+            template=step.template,
+            key=key,
+        )
         return step.next
 
     async def _k_escalate(self, step: EscalateStep) -> str | None:
         ladder = self.plan.ladder
         number = step.level
         if number is None and ladder is not None:
-            number = next((lv.level for lv in ladder.levels if lv.level not in self.st.fired_levels), None)
+            number = next(
+                (lv.level for lv in ladder.levels if lv.level not in self.st.fired_levels), None
+            )
         if number is not None and ladder is not None:
-            await self.fire_level(number, reason=step.reason or "escalated by the process", step=step.id)
+            await self.fire_level(
+                number, reason=step.reason or "escalated by the process", step=step.id
+            )
         else:
             self.st.escalation_level += 1
-            self.emit("escalation_level", step=step.id, level=self.st.escalation_level,
-                      reason=step.reason or "escalated by the process")
+            self.emit(
+                "escalation_level",
+                step=step.id,
+                level=self.st.escalation_level,
+                reason=step.reason or "escalated by the process",
+            )
         return step.next
 
     # --- structure --------------------------------------------------------------------------
@@ -461,7 +594,10 @@ class StepsMixin(SlaMixin):
     async def _k_parallel(self, tok: Token, step: ParallelStep, fresh: bool) -> str | None:
         if fresh:
             for branch in step.branches:
-                if branch.when and self.evaluate(branch.when, f"step {step.id}: {branch.id}.when") is not True:
+                if (
+                    branch.when
+                    and self.evaluate(branch.when, f"step {step.id}: {branch.id}.when") is not True
+                ):
                     self.emit("step_left", step=step.id, branch=branch.id, skipped=True)
                     continue
                 child = self.new_token(branch.steps[0].id, parent=tok.id, branch=branch.id)
@@ -475,8 +611,10 @@ class StepsMixin(SlaMixin):
         tok.waiting = True
         try:
             await workflow.wait_condition(
-                lambda: sum(c.done and not c.cancelled for c in children) >= need
-                or all(c.done for c in children)
+                lambda: (
+                    sum(c.done and not c.cancelled for c in children) >= need
+                    or all(c.done for c in children)
+                )
             )
         finally:
             tok.waiting = False
@@ -495,7 +633,11 @@ class StepsMixin(SlaMixin):
                 deadline = _btime.add_duration(cal, now, parse_duration(step.duration))
             elif step.until:
                 value = self.evaluate(step.until, f"step {step.id}: until")
-                deadline = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+                deadline = (
+                    value
+                    if isinstance(value, dt.datetime)
+                    else dt.datetime.fromisoformat(str(value))
+                )
             elif step.timeout:
                 deadline = _btime.add_duration(cal, now, parse_duration(step.timeout))
             tok.wait = {"deadline": deadline.isoformat() if deadline else None, "event": None}
@@ -507,8 +649,9 @@ class StepsMixin(SlaMixin):
         timed_out = False
         tok.waiting = True
         try:
-            await workflow.wait_condition(lambda: tok.wait.get("event") is not None,
-                                          timeout=_secs(deadline))
+            await workflow.wait_condition(
+                lambda: tok.wait.get("event") is not None, timeout=_secs(deadline)
+            )
         except TimeoutError:
             timed_out = True
         finally:
@@ -523,7 +666,10 @@ class StepsMixin(SlaMixin):
             return step.on_timeout or step.next
         payload = dict(tok.wait["event"])
         self.st.steps[step.id] = {"event": payload, "outcome": "received"}
-        values = {k: self.evaluate(v, f"step {step.id}: set.{k}", event=payload) for k, v in step.set.items()}
+        values = {
+            k: self.evaluate(v, f"step {step.id}: set.{k}", event=payload)
+            for k, v in step.set.items()
+        }
         self.set_fields(values, actor="system", step=step.id)
         return step.next
 
@@ -532,8 +678,13 @@ class StepsMixin(SlaMixin):
         taken = 0
         for tok in self.live_tokens():
             step = self.steps_by_id.get(tok.step or "")
-            if (isinstance(step, WaitStep) and step.event == name and tok.entered
-                    and "event" in tok.wait and tok.wait["event"] is None):
+            if (
+                isinstance(step, WaitStep)
+                and step.event == name
+                and tok.entered
+                and "event" in tok.wait
+                and tok.wait["event"] is None
+            ):
                 tok.wait["event"] = payload
                 taken += 1
         return taken
@@ -552,38 +703,74 @@ class StepsMixin(SlaMixin):
         try:
             data = validate_case_data(ref, data)
         except InvalidData as exc:
-            raise ApplicationError(f"step {step.id}: input for {step.process}: {exc}",
-                                   type="InvalidData", non_retryable=True) from None
-        start = StartCase(case_id=child_id, plan=ref.ref, data=data, opened_by=self.st.opened_by,
-                          parent_case_id=self.st.case_id)
-        self.emit("subprocess_started", step=step.id, child_case_id=child_id, process=ref.process,
-                  plan=str(ref.ref), wait=step.wait)
+            raise ApplicationError(
+                f"step {step.id}: input for {step.process}: {exc}",
+                type="InvalidData",
+                non_retryable=True,
+            ) from None
+        start = StartCase(
+            case_id=child_id,
+            plan=ref.ref,
+            data=data,
+            opened_by=self.st.opened_by,
+            parent_case_id=self.st.case_id,
+        )
+        self.emit(
+            "subprocess_started",
+            step=step.id,
+            child_case_id=child_id,
+            process=ref.process,
+            plan=str(ref.ref),
+            wait=step.wait,
+        )
         self.inflight += 1
         try:
             if not step.wait:
                 await workflow.start_child_workflow(
-                    "CaseWorkflow", start, id=child_id,
-                    parent_close_policy=workflow.ParentClosePolicy.ABANDON)
+                    "CaseWorkflow",
+                    start,
+                    id=child_id,
+                    parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+                )
                 self.st.steps[step.id] = {"result": {"case_id": child_id}}
                 return step.next
-            view = await workflow.execute_child_workflow("CaseWorkflow", start, id=child_id,
-                                                         result_type=CaseView)
+            view = await workflow.execute_child_workflow(
+                "CaseWorkflow", start, id=child_id, result_type=CaseView
+            )
         except ChildWorkflowError as exc:
             message = getattr(exc.cause, "message", None) or str(exc.cause or exc)
             self.st.steps[step.id] = {"result": {"case_id": child_id, "status": "failed"}}
-            self.emit("subprocess_completed", step=step.id, child_case_id=child_id,
-                      status="failed", error=message)
+            self.emit(
+                "subprocess_completed",
+                step=step.id,
+                child_case_id=child_id,
+                status="failed",
+                error=message,
+            )
             if step.on_failure:
                 return step.on_failure
-            raise ApplicationError(f"step {step.id}: subprocess {child_id} failed: {message}",
-                                   type="SubprocessFailed", non_retryable=True) from None
+            raise ApplicationError(
+                f"step {step.id}: subprocess {child_id} failed: {message}",
+                type="SubprocessFailed",
+                non_retryable=True,
+            ) from None
         finally:
             self.inflight -= 1
-        result = {"case_id": child_id, "status": view.status, "outcome": view.outcome,
-                  "reason": view.reason, "data": view.data}
+        result = {
+            "case_id": child_id,
+            "status": view.status,
+            "outcome": view.outcome,
+            "reason": view.reason,
+            "data": view.data,
+        }
         self.st.steps[step.id] = {"result": result, "outcome": view.outcome}
-        self.emit("subprocess_completed", step=step.id, child_case_id=child_id,
-                  status=view.status, outcome=view.outcome)
+        self.emit(
+            "subprocess_completed",
+            step=step.id,
+            child_case_id=child_id,
+            status=view.status,
+            outcome=view.outcome,
+        )
         return step.next
 
 

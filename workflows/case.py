@@ -58,8 +58,12 @@ class CaseWorkflow(StepsMixin):
             except InvalidData as exc:
                 self.init_error = ApplicationError(str(exc), type="InvalidData", non_retryable=True)
             state = CaseState(
-                case_id=start.case_id, plan=start.plan, data=data, opened_by=start.opened_by,
-                opened_at=workflow.now(), parent_case_id=start.parent_case_id,
+                case_id=start.case_id,
+                plan=start.plan,
+                data=data,
+                opened_by=start.opened_by,
+                opened_at=workflow.now(),
+                parent_case_id=start.parent_case_id,
             )
         self._setup(plan, state)
 
@@ -69,9 +73,15 @@ class CaseWorkflow(StepsMixin):
         if self.init_error is not None:
             raise self.init_error
         if self.fresh:
-            self.emit("case_opened", actor=self.st.opened_by, process=self.plan.process,
-                      version=self.plan.version, plan_hash=self.plan.hash, data=self.st.data,
-                      parent_case_id=self.st.parent_case_id)
+            self.emit(
+                "case_opened",
+                actor=self.st.opened_by,
+                process=self.plan.process,
+                version=self.plan.version,
+                plan_hash=self.plan.hash,
+                data=self.st.data,
+                parent_case_id=self.st.parent_case_id,
+            )
             self.start_clocks()
             self.new_token(self.plan.definition.start or self.plan.definition.steps[0].id)
         projector = asyncio.create_task(self.projector())
@@ -81,8 +91,12 @@ class CaseWorkflow(StepsMixin):
                 self.spawn(tok)
         while True:
             await workflow.wait_condition(
-                lambda: self.closing or self.failure is not None or self.end_request is not None
-                or (self._over_budget() and self.quiescent())
+                lambda: (
+                    self.closing
+                    or self.failure is not None
+                    or self.end_request is not None
+                    or (self._over_budget() and self.quiescent())
+                )
             )
             if self.failure is not None:
                 await self._fail(self.failure, projector)
@@ -112,10 +126,16 @@ class CaseWorkflow(StepsMixin):
         carried = self.st.model_dump(mode="json")
         for tok in carried["tokens"].values():
             tok["waiting"] = False
-        workflow.continue_as_new(StartCase(
-            case_id=self.st.case_id, plan=self.st.plan, data={}, opened_by=self.st.opened_by,
-            parent_case_id=self.st.parent_case_id, carried=carried,
-        ))
+        workflow.continue_as_new(
+            StartCase(
+                case_id=self.st.case_id,
+                plan=self.st.plan,
+                data={},
+                opened_by=self.st.opened_by,
+                parent_case_id=self.st.parent_case_id,
+                carried=carried,
+            )
+        )
 
     async def _fail(self, exc: BaseException, projector: asyncio.Task[None]) -> None:
         if not isinstance(exc, ApplicationError):
@@ -150,19 +170,30 @@ class CaseWorkflow(StepsMixin):
         """An outside event: checked against the definition's events, else ignored."""
         spec = self.plan.definition.events.get(name)
         try:
-            event = (workflow.payload_converter().from_payload(args[0].payload, OutsideEvent)
-                     if args else OutsideEvent())
+            event = (
+                workflow.payload_converter().from_payload(args[0].payload, OutsideEvent)
+                if args
+                else OutsideEvent()
+            )
         except Exception:
             self.emit("signal_received", event=name, ignored="payload is not an OutsideEvent")
             return
         if self.closing or self.st.status not in ("open", "waiting"):
-            self.emit("signal_received", actor=event.sender, event=name,
-                      ignored=f"the case is {self.st.status}")
+            self.emit(
+                "signal_received",
+                actor=event.sender,
+                event=name,
+                ignored=f"the case is {self.st.status}",
+            )
             return
         if spec is None:
             known = ", ".join(sorted(self.plan.definition.events)) or "none"
-            self.emit("signal_received", actor=event.sender, event=name,
-                      ignored=f"unknown event (known: {known})")
+            self.emit(
+                "signal_received",
+                actor=event.sender,
+                event=name,
+                ignored=f"unknown event (known: {known})",
+            )
             return
         try:
             payload = validate_fields(spec.fields, event.payload, what=f"event {name} field")
@@ -170,12 +201,15 @@ class CaseWorkflow(StepsMixin):
             self.emit("signal_received", actor=event.sender, event=name, ignored=str(exc))
             return
         taken = self.deliver_event(name, payload)
-        self.emit("signal_received", actor=event.sender, event=name, payload=payload,
-                  delivered=taken)
+        self.emit(
+            "signal_received", actor=event.sender, event=name, payload=payload, delivered=taken
+        )
 
     # --- task Updates -----------------------------------------------------------------------
 
-    def _task_and_step(self, task_id: str) -> tuple[TaskView | None, TaskStep | ApprovalStep | None]:
+    def _task_and_step(
+        self, task_id: str
+    ) -> tuple[TaskView | None, TaskStep | ApprovalStep | None]:
         task = self.st.tasks.get(task_id)
         step = self.steps_by_id.get(task.step_id) if task else None
         return task, step if isinstance(step, TaskStep | ApprovalStep) else None
@@ -188,7 +222,12 @@ class CaseWorkflow(StepsMixin):
         if task is not None:
             requester = self.st.steps.get(task.step_id, {}).get("requester")
         _rules.check_task_action(
-            update, task, step, action, task_id=action.task_id, requester=requester,
+            update,
+            task,
+            step,
+            action,
+            task_id=action.task_id,
+            requester=requester,
             earlier_approvers=self.earlier_approvers(task.step_id) if task else set(),
         )
 
@@ -212,8 +251,13 @@ class CaseWorkflow(StepsMixin):
         """Give a claimed task back to the pool."""
         t = self._task(action.task_id)
         t.state, t.assignee, t.claimed_at = "open", None, None
-        self.emit("task_released", actor=action.actor.id, step=t.step_id, task=t.task_id,
-                  comment=action.comment)
+        self.emit(
+            "task_released",
+            actor=action.actor.id,
+            step=t.step_id,
+            task=t.task_id,
+            comment=action.comment,
+        )
         return t
 
     @release.validator
@@ -226,8 +270,15 @@ class CaseWorkflow(StepsMixin):
         t = self._task(action.task_id)
         old = t.assignee
         t.state, t.assignee, t.claimed_at = "claimed", action.assignee, workflow.now()
-        self.emit("task_reassigned", actor=action.actor.id, step=t.step_id, task=t.task_id,
-                  old=old, new=action.assignee, comment=action.comment)
+        self.emit(
+            "task_reassigned",
+            actor=action.actor.id,
+            step=t.step_id,
+            task=t.task_id,
+            old=old,
+            new=action.assignee,
+            comment=action.comment,
+        )
         return t
 
     @reassign.validator
@@ -247,8 +298,16 @@ class CaseWorkflow(StepsMixin):
         t.outcome = action.outcome or (t.outcomes[0] if t.outcomes else "done")
         t.reason, t.form = action.reason, form
         t.state, t.completed_at, t.completed_by = "completed", now, action.actor.id
-        self.emit("task_completed", actor=action.actor.id, step=t.step_id, task=t.task_id,
-                  outcome=t.outcome, reason=t.reason, form=form, comment=action.comment)
+        self.emit(
+            "task_completed",
+            actor=action.actor.id,
+            step=t.step_id,
+            task=t.task_id,
+            outcome=t.outcome,
+            reason=t.reason,
+            form=form,
+            comment=action.comment,
+        )
         return t
 
     @complete.validator
@@ -259,16 +318,29 @@ class CaseWorkflow(StepsMixin):
         t, step = self._task_and_step(action.task_id)
         assert t is not None and isinstance(step, ApprovalStep)
         decision = _rules.vote_of(update)
-        t.votes.append(Vote(actor=action.actor.id, decision=decision,  # type: ignore[arg-type]
-                            comment=action.comment, at=workflow.now()))
+        t.votes.append(
+            Vote(
+                actor=action.actor.id,
+                decision=decision,  # type: ignore[arg-type]
+                comment=action.comment,
+                at=workflow.now(),
+            )
+        )
         if action.form:
             t.form = {**t.form, **validate_fields(step.form, action.form, what="form field")}
         t.completed_by = action.actor.id
         vetoed = decision == "rejected" and bool(set(step.veto) & set(action.actor.roles))
         if vetoed:
             self.st.vetoed.append(t.task_id)
-        self.emit("approval_vote", actor=action.actor.id, step=t.step_id, task=t.task_id,
-                  decision=decision, comment=action.comment, veto=vetoed or None)
+        self.emit(
+            "approval_vote",
+            actor=action.actor.id,
+            step=t.step_id,
+            task=t.task_id,
+            decision=decision,
+            comment=action.comment,
+            veto=vetoed or None,
+        )
         return t
 
     @workflow.update
@@ -303,9 +375,12 @@ class CaseWorkflow(StepsMixin):
     def _validate_case(self, update: str, action: CaseAction) -> None:
         spec = self.plan.definition.case.fields.get("priority")
         _rules.check_case_action(
-            update, action, opened_by=self.st.opened_by,
+            update,
+            action,
+            opened_by=self.st.opened_by,
             status="closed" if self.closing else self.st.status,
-            priority=self.st.data.get("priority"), priorities=spec.values if spec else None,
+            priority=self.st.data.get("priority"),
+            priorities=spec.values if spec else None,
         )
         if update == "set_fields":
             try:

@@ -24,7 +24,6 @@ from sqlalchemy import Engine
 
 from casework.reporting._format import fmt_measure
 from casework.reporting.build import Report, build_report, new_run_id
-from casework.reporting.kpis import KPIS
 from casework.reporting.periods import Period
 from casework.reporting.render import write_files
 from casework.reporting.runner import reports_root, resolve_period, run_directory, summary_of
@@ -123,7 +122,8 @@ def publish_artifacts(report: Report, files: list[str]) -> None:
     lines = [
         f"# {report.title}",
         "",
-        f"**Period:** {report.period_label}" + (f" · region {report.region}" if report.region else ""),
+        f"**Period:** {report.period_label}"
+        + (f" · region {report.region}" if report.region else ""),
         f"**Status:** {report.status}",
     ]
     if report.message:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -30,79 +31,58 @@ class ErrorBody(BaseModel):
     hint: str = ""
 
 
-#: Rejection codes of the workflow validators that mean "you may not" (403).
-FORBIDDEN_CODES = frozenset(
-    {
-        "not_eligible",
-        "forbidden",
-        "four_eyes",
-        "not_assignee",
-        "not_allowed",
-        "permission_denied",
-        "unauthorised",
-        "unauthorized",
-        "not_approver",
-        "vetoed_role",
-    }
-)
+#: Rejection codes that mean "you may not" (403).
+FORBIDDEN_CODES = frozenset({"not_eligible", "forbidden", "four_eyes", "not_assignee"})
+#: Rejection codes that mean "the task or case is not in a state for this" (409).
+CONFLICT_CODES = frozenset({"task_closed", "case_closed", "already_claimed", "conflict"})
 #: Rejection codes that mean "the input is wrong" (422).
-INVALID_CODES = frozenset(
-    {
-        "bad_form",
-        "invalid_form",
-        "bad_outcome",
-        "invalid_outcome",
-        "bad_reason",
-        "reason_required",
-        "invalid",
-        "bad_input",
-        "invalid_input",
-        "bad_priority",
-        "bad_field",
-        "unknown_field",
-        "bad_data",
-        "invalid_data",
-    }
-)
+INVALID_CODES = frozenset({"bad_form", "bad_outcome", "reason_required", "invalid"})
 
-_FORBIDDEN_WORDS = (
-    "not eligible",
-    "not allowed",
-    "may not",
-    "four-eyes",
-    "four eyes",
-    "not an approver",
-    "only the assignee",
-    "is not assigned to",
-    "lacks role",
-    "does not have role",
+# The workflow validators explain themselves in plain words; these phrases sort
+# their messages when the rejection carries no machine code.
+_FORBIDDEN = re.compile(
+    r"is not among the approvers|does not have the role|lacks the skills|\bmay not\b|"
+    r"four-eyes|only the assignee|^task \S+ is for |not allowed to|not eligible",
+    re.IGNORECASE,
 )
-_INVALID_WORDS = ("form", "outcome", "reason", "field", "required", "must be", "invalid", "unknown")
+_NOT_FOUND = re.compile(r"\bnot found\b", re.IGNORECASE)
+_CONFLICT = re.compile(
+    r"\balready\b|no longer|is not claimed|is claimed by|\bclosed\b|"
+    r"is (completed|cancelled|expired|resolved|rejected|failed)\b",
+    re.IGNORECASE,
+)
+_REJECTION_HINTS = {
+    403: "someone eligible must do this, or a team lead can reassign the task",
+    404: "check the task id: GET /cases/{case_id} lists the case's tasks",
+    409: "reload the task (GET /cases/{case_id}) to see its current state",
+    422: "fix the request body as the message says and retry",
+}
+_STATUS_CODES = {403: "not_eligible", 404: "not_found", 409: "conflict", 422: "invalid_action"}
 
 
 def rejection_status(exc: TaskActionRejected) -> int:
-    """Return the HTTP status of a validator rejection: 403, 409 or 422.
+    """Return the HTTP status of a validator rejection: 403, 404, 409 or 422.
 
-    The code decides when it is a known one; otherwise the message is read for
-    well-known phrases, and anything else is a state conflict (409).
+    A known machine code decides; otherwise the validator's message is sorted
+    by its wording, and anything unrecognised is a bad request body (422).
     """
     code = exc.code.lower()
     if code in FORBIDDEN_CODES:
         return 403
+    if code in CONFLICT_CODES:
+        return 409
     if code in INVALID_CODES:
         return 422
-    if code not in ("rejected", ""):
-        return 409
-    text = exc.reason.lower()
-    if any(w in text for w in _FORBIDDEN_WORDS):
-        return 403
-    if any(
-        w in text for w in ("closed", "already", "not open", "completed", "cancelled", "expired")
-    ):
-        return 409
-    if any(w in text for w in _INVALID_WORDS):
-        return 422
-    return 409
+    for pattern, status in ((_FORBIDDEN, 403), (_NOT_FOUND, 404), (_CONFLICT, 409)):
+        if pattern.search(exc.reason):
+            return status
+    return 422
+
+
+def _machine_code(code: str, status: int) -> str:
+    if re.fullmatch(r"[a-z][a-z0-9_]*", code) and code != "rejected":
+        return code
+    return _STATUS_CODES[status]
 
 
 def status_and_body(exc: CaseworkError) -> tuple[int, ErrorBody]:
@@ -113,9 +93,10 @@ def status_and_body(exc: CaseworkError) -> tuple[int, ErrorBody]:
         return 403, ErrorBody(error="forbidden", message=exc.message, hint=exc.hint)
     if isinstance(exc, TaskActionRejected):
         status = rejection_status(exc)
-        default = {403: "not_eligible", 409: "conflict", 422: "invalid"}[status]
-        code = exc.code if exc.code not in ("", "rejected") else default
-        return status, ErrorBody(error=code, message=exc.reason, hint=exc.hint)
+        hint = exc.hint or _REJECTION_HINTS.get(status, "")
+        return status, ErrorBody(
+            error=_machine_code(exc.code, status), message=exc.reason, hint=hint
+        )
     if isinstance(exc, DefinitionError):
         return 422, ErrorBody(error="definition_error", message=exc.message, hint=exc.hint)
     if isinstance(exc, EngineUnavailableError):
@@ -124,6 +105,8 @@ def status_and_body(exc: CaseworkError) -> tuple[int, ErrorBody]:
         return 503, ErrorBody(error="records_unavailable", message=exc.message, hint=exc.hint)
     if isinstance(exc, ConfigError):
         return 500, ErrorBody(error="config_error", message=exc.message, hint=exc.hint)
+    if isinstance(exc, ValueError):  # typed-data errors (e.g. case fields against the schema)
+        return 422, ErrorBody(error="invalid_data", message=exc.message, hint=exc.hint)
     return 400, ErrorBody(error="bad_request", message=exc.message, hint=exc.hint)
 
 

@@ -30,6 +30,7 @@ from casework.api.schemas import (
     DefinitionDetail,
     DefinitionSummary,
     EventPublic,
+    InboxTask,
     PersonPublic,
     StepSummary,
     TaskActionRequest,
@@ -166,8 +167,7 @@ class Backend:
         from casework.records import queries
 
         rows = await self.db(queries.workload, self.engine, team=team)
-        items, _ = cv.page_parts(rows)
-        return [cv.to(WorkloadRow, _workload_row(r)) for r in items]
+        return cv.to_list(WorkloadRow, rows)
 
     # ---- cases -------------------------------------------------------------------------------
 
@@ -240,7 +240,7 @@ class Backend:
             if live is None:
                 raise
             return _from_live(live)
-        timeline = await self.timeline(case_id, after_seq=0, limit=1000)
+        timeline = await self.timeline(case_id, after_seq=0, limit=500)
         live, why = await self.live_state(case_id)
         return CaseDetail(
             case=case,
@@ -259,15 +259,15 @@ class Backend:
         """
         from casework.records import queries
 
-        events = await self.db(
+        page = await self.db(
             queries.case_timeline, self.engine, case_id, after_seq=after_seq, limit=limit
         )
-        items, _ = cv.page_parts(events)
-        out = cv.to_list(EventPublic, items)
-        if not out and after_seq == 0:
-            await self._records_case(case_id)  # raises NotFoundError for unknown cases
-        more = out[-1].seq if len(out) == limit else None
-        return Timeline(case_id=case_id, events=out, next_after_seq=more)
+        items, more = cv.page_parts(page)
+        return Timeline(
+            case_id=case_id,
+            events=cv.to_list(EventPublic, items),
+            next_after_seq=int(more) if more else None,
+        )
 
     async def open_case(self, actor: Actor, body: CaseCreate) -> CaseView:
         """Start a case of the latest (or given) version of a process."""
@@ -333,11 +333,10 @@ class Backend:
         """Open tasks ``actor`` may take."""
         from casework.records import queries
 
-        person = await self.person(actor.id)
         page = await self.db(
             queries.inbox,
             self.engine,
-            person=_directory_person(person),
+            person=actor.id,
             mine=mine,
             role=role,
             region=region,
@@ -345,7 +344,7 @@ class Backend:
             cursor=cursor,
         )
         items, next_cursor = cv.page_parts(page)
-        return TaskPage(items=cv.to_list(TaskPublic, items), next_cursor=next_cursor)
+        return TaskPage(items=cv.to_list(InboxTask, items), next_cursor=next_cursor)
 
     # ---- definitions -------------------------------------------------------------------------
 
@@ -396,40 +395,10 @@ class Backend:
 
 
 def render_diagram(plan: Plan) -> str:
-    """Return the Mermaid text of ``plan`` (a plain step list if the diagram module is missing)."""
-    try:
-        from casework.language.diagram import to_mermaid  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        lines = ["flowchart TD"]
-        for step in plan.definition.steps:
-            lines.append(f'    {step.id.replace("-", "_")}["{step.name or step.id}"]')
-            if step.next:
-                lines.append(f"    {step.id.replace('-', '_')} --> {step.next.replace('-', '_')}")
-        return "\n".join(lines) + "\n"
-    return str(to_mermaid(plan))
+    """Return the Mermaid flowchart text of ``plan``."""
+    from casework.language.diagram import to_mermaid
 
-
-def _directory_person(person: PersonPublic) -> Any:
-    from casework.language.policies import Person
-
-    return Person(
-        id=person.id,
-        name=person.name or person.id,
-        email=person.email or f"{person.id}@invalid",
-        roles=list(person.roles),
-        team=person.team,
-        region=person.region,
-        skills=list(person.skills),
-        manager=person.manager,
-    )
-
-
-def _workload_row(row: Any) -> dict[str, Any]:
-    data = cv.as_dict(row)
-    if "person" not in data:
-        data["person"] = data.get("person_id") or data.get("assignee") or data.get("id") or ""
-    data.setdefault("total", int(data.get("open", 0) or 0) + int(data.get("claimed", 0) or 0))
-    return data
+    return to_mermaid(plan)
 
 
 def _from_live(view: CaseView) -> CaseDetail:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode
@@ -210,7 +211,7 @@ def find_step(steps: list[Step], step_id: str) -> Step | None:
 
 
 async def _task_forms(
-    request: Request, tasks: list[TaskPublic]
+    request: Request, tasks: Sequence[TaskPublic]
 ) -> dict[str, list[tuple[str, FieldSpec]]]:
     """Form fields of each task's step, from the plan of its case."""
     backend = backend_of(request)

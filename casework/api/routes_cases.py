@@ -81,7 +81,7 @@ async def get_timeline(
     case_id: CaseId,
     actor: Reader,
     after_seq: Annotated[int, Query(ge=0, le=2**62)] = 0,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> Timeline:
     """The case's events in order, after ``after_seq``."""
     return await backend_of(request).timeline(case_id, after_seq=after_seq, limit=limit)

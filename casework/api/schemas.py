@@ -137,6 +137,15 @@ class TaskPublic(_Out):
     form: dict[str, Any] | None = None
 
 
+class InboxTask(TaskPublic):
+    """A task in somebody's inbox, with a little of its case."""
+
+    case_title: str | None = ""
+    case_process: str | None = ""
+    case_priority: str | None = None
+    case_sla_state: str | None = "none"
+
+
 class ClockPublic(_Out):
     """An SLA clock."""
 
@@ -175,7 +184,7 @@ class CasePage(BaseModel):
 class TaskPage(BaseModel):
     """One page of tasks."""
 
-    items: list[TaskPublic]
+    items: list[InboxTask]
     next_cursor: str | None = None
 
 
@@ -270,10 +279,13 @@ class WorkloadRow(_Out):
     """Open and claimed tasks of one person."""
 
     person: str
+    name: str = ""
+    team: str | None = None
     open: int = 0
     claimed: int = 0
     total: int = 0
     oldest_at: dt.datetime | None = None
+    oldest_task_id: str | None = None
 
 
 class Health(BaseModel):

@@ -42,12 +42,15 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; every :class:`CaseworkError` becomes one plain line and its exit code."""
     _register()
     try:
-        app(args=argv, standalone_mode=False)
+        # with standalone_mode=False click returns typer.Exit's code instead of raising it
+        result = app(args=argv, standalone_mode=False)
+        if isinstance(result, int) and result:
+            return result
     except DefinitionError as exc:
         _common.err_console.print(exc.render(), markup=False, highlight=False)
         return exc.exit_code
     except CaseworkError as exc:
-        _common.err_console.print(f"error: {exc}", markup=False, highlight=False)
+        _common.err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130

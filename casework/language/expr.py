@@ -4,9 +4,9 @@ Evaluation is deterministic and safe inside the Temporal workflow sandbox
 (import this module through ``workflow.unsafe.imports_passed_through()``).
 Differences from strict CEL, chosen for process owners:
 
-* a field missing from a map reads as ``null``, so ``case.x == null`` works
-  when ``x`` was never set (``has(case.x)`` is therefore always true: test
-  ``case.x != null`` instead);
+* a field missing from a map (or a field of ``null``) reads as ``null``, so
+  ``case.x == null`` works when ``x`` was never set; ``has(case.x)`` still
+  tells whether the key is present;
 * ``==``/``!=`` with ``null`` or between values of different types give
   false/true instead of an error;
 * ``int`` and ``double`` mix freely in comparisons and arithmetic.
@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import operator
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +26,7 @@ import celpy
 import lark
 from celpy import celtypes
 from celpy.celparser import CELParseError
-from celpy.evaluation import CELEvalError, base_functions
+from celpy.evaluation import CELEvalError, Evaluator, base_functions
 
 from casework.errors import CaseworkError
 from casework.language import _celcheck as ck
@@ -128,7 +129,50 @@ _FUNCTIONS: dict[str, Any] = {
     "_*_": _numeric(operator.mul),
     "_/_": _numeric(base_functions["_/_"]),
 }
-_ENV = celpy.Environment()
+
+
+class _Evaluator(Evaluator):
+    """celpy's evaluator where a missing map key (or a field of null) reads as null,
+    except inside ``has()``, which keeps telling whether the key is present."""
+
+    _has_depth = 0
+
+    def macro_has_eval(self, exprlist: lark.Tree[Any]) -> Any:
+        self._has_depth += 1
+        try:
+            return super().macro_has_eval(exprlist)
+        finally:
+            self._has_depth -= 1
+
+    def member_dot(self, tree: lark.Tree[Any]) -> Any:
+        member_tree, token = tree.children
+        member = self.visit(member_tree)
+        name = str(token)
+        if isinstance(member, celtypes.MapType) and not isinstance(member, celtypes.MessageType):
+            key = celtypes.StringType(name)
+            if key in member:
+                return dict.__getitem__(member, key)
+            if self._has_depth:
+                return CELEvalError(
+                    f"no such member in mapping: {name!r}", KeyError, None, tree=tree
+                )
+            return None
+        if member is None and not self._has_depth:
+            return None
+        if isinstance(member, CELEvalError):
+            return member
+        return super().member_dot(tree)
+
+
+class _Runner(celpy.InterpretedRunner):
+    def evaluate(self, context: Any) -> Any:
+        return _Evaluator(ast=self.ast, activation=self.new_activation()).evaluate(context)
+
+
+@functools.cache
+def _env() -> celpy.Environment:
+    """The CEL environment, built on first use (building the parser takes ~1 s)."""
+    return celpy.Environment(runner_class=_Runner)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +187,13 @@ class CompiledExpr:
     text: str
     tree: lark.Tree[Any]
     runner: Any
+    #: Variables the expression reads (only those are converted for evaluation).
+    roots: frozenset[str] = frozenset()
+    #: A plain dotted path (``form.category``): evaluated without the interpreter.
+    path: tuple[str, ...] | None = None
+    #: A simple literal (``'GBP'``, ``42``, ``true``): its value.
+    constant: Any = None
+    is_constant: bool = False
 
     def __repr__(self) -> str:
         return f"CompiledExpr({self.text!r})"
@@ -156,7 +207,7 @@ def compile_expr(text: str) -> CompiledExpr:
         ExpressionError: On a syntax error, with its line and column inside ``text``.
     """
     try:
-        tree = _ENV.compile(text)
+        tree = _env().compile(text)
     except CELParseError as exc:
         line = int(getattr(exc, "line", 0) or 0)
         column = int(getattr(exc, "column", 0) or 0)
@@ -165,8 +216,44 @@ def compile_expr(text: str) -> CompiledExpr:
         ) from None
     except (lark.exceptions.LarkError, RecursionError) as exc:
         raise ExpressionError(text, f"syntax error: {type(exc).__name__}") from None
-    runner = _ENV.program(tree, functions=_FUNCTIONS)
-    return CompiledExpr(text, tree, runner)
+    runner = _env().program(tree, functions=_FUNCTIONS)
+    roots = frozenset(str(n.children[0]) for n in tree.find_data("ident"))
+    stripped = text.strip()
+    path = tuple(stripped.split(".")) if _PATH.match(stripped) else None
+    if path is not None and path[0] in _KEYWORDS:
+        path = None
+    is_constant, constant = _literal(stripped)
+    return CompiledExpr(text, tree, runner, roots, path, constant, is_constant)
+
+
+_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+_KEYWORDS = frozenset({"true", "false", "null", "in"})
+
+
+def _literal(text: str) -> tuple[bool, Any]:
+    if text in ("true", "false"):
+        return True, text == "true"
+    if text == "null":
+        return True, None
+    if _NUMBER.match(text):
+        return True, float(text) if "." in text else int(text)
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"" and "\\" not in text:
+        inner = text[1:-1]
+        if text[0] not in inner:
+            return True, inner
+    return False, None
+
+
+def _walk_path(path: tuple[str, ...], activation: Mapping[str, Any]) -> Any:
+    value: Any = activation.get(path[0])
+    for part in path[1:]:
+        if not isinstance(value, Mapping):
+            if value is None:
+                return None
+            raise ExpressionError(".".join(path), f"'.{part}' on a {type(value).__name__} value")
+        value = value.get(part)
+    return from_cel(to_cel(value))
 
 
 def _syntax_message(text: str, line: int, column: int) -> str:
@@ -262,7 +349,11 @@ def evaluate(expr: CompiledExpr | str, activation: Mapping[str, Any]) -> Any:
         ExpressionError: When it cannot be parsed or evaluation fails (no such overload...).
     """
     compiled = compile_expr(expr) if isinstance(expr, str) else expr
-    context = {k: to_cel(v) for k, v in activation.items()}
+    if compiled.is_constant:
+        return compiled.constant
+    if compiled.path is not None and compiled.path[0] in activation:
+        return _walk_path(compiled.path, activation)
+    context = {k: to_cel(activation[k]) for k in compiled.roots if k in activation}
     try:
         value = compiled.runner.evaluate(context)
     except CELEvalError as exc:

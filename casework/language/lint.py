@@ -351,11 +351,13 @@ def lint_definition(
     return sorted(ctx.out, key=lambda x: (x.line, x.column, x.code))
 
 
-def lint_policies(path: str, model: PolicyFile, ws: Workspace, ctx: Ctx) -> None:
+def lint_policies(
+    model: PolicyFile, ws: Workspace, ctx: Ctx, known_processes: Iterable[str] = ()
+) -> None:
     """Cross-references inside one policy file: roles, calendars, processes."""
     p = ws.policies
     roles = p.known_roles() | {r for d in ws.definitions for r in d.model.roles}
-    processes = {d.model.process for d in ws.definitions}
+    processes = set(known_processes or ()) | {d.model.process for d in ws.definitions}
 
     def role(name: str | None, at: StepPath) -> None:
         if name is not None and roles and name not in roles:
@@ -395,31 +397,44 @@ def lint_policies(path: str, model: PolicyFile, ws: Workspace, ctx: Ctx) -> None
             role(v, ("approval_rules", i, "veto", k))
 
 
-def lint_workspace(ws: Workspace, *, catalog: set[str] | None = None) -> list[Diagnostic]:
+def lint_workspace(
+    ws: Workspace,
+    *,
+    catalog: set[str] | None = None,
+    known_processes: dict[str, set[int]] | None = None,
+) -> list[Diagnostic]:
     """Every lint diagnostic of every definition and policy file of ``ws``.
 
     Args:
         ws: The loaded workspace.
         catalog: Known activity names; default: the action catalog.
+        known_processes: Processes (name -> versions) defined outside ``ws`` that
+            subprocess steps and ladders may start.
     """
     names = catalog if catalog is not None else default_catalog()
-    processes: dict[str, set[int]] = {}
+    processes: dict[str, set[int]] = {k: set(v) for k, v in (known_processes or {}).items()}
     for d in ws.definitions:
         processes.setdefault(d.model.process, set()).add(d.model.version)
     out: list[Diagnostic] = []
     for f in ws.files:
         if isinstance(f.model, PolicyFile):
             ctx = Ctx(f.path, f.locations)
-            lint_policies(f.path, f.model, ws, ctx)
+            lint_policies(f.model, ws, ctx, processes)
             out.extend(ctx.out)
     for d in ws.definitions:
         out.extend(lint_definition(d, ws.policies, processes=processes, catalog=names))
     return out
 
 
-def all_diagnostics(ws: Workspace, *, catalog: set[str] | None = None) -> list[Diagnostic]:
+def all_diagnostics(
+    ws: Workspace,
+    *,
+    catalog: set[str] | None = None,
+    known_processes: dict[str, set[int]] | None = None,
+) -> list[Diagnostic]:
     """Loading and lint diagnostics of ``ws``, sorted by file and position."""
-    return sort_diagnostics([*ws.diagnostics, *lint_workspace(ws, catalog=catalog)])
+    found = lint_workspace(ws, catalog=catalog, known_processes=known_processes)
+    return sort_diagnostics([*ws.diagnostics, *found])
 
 
 def sort_diagnostics(items: Iterable[Diagnostic]) -> list[Diagnostic]:

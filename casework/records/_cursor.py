@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from typing import Any
+
+from sqlalchemy import ColumnElement, literal, tuple_
 
 from casework.errors import CaseworkError
 
@@ -39,3 +42,12 @@ def decode(cursor: str) -> tuple[dt.datetime, str]:
             hint="pass the next_cursor value of a previous page, unchanged",
         ) from exc
     return at, key
+
+
+def keyset(at_col: Any, key_col: Any, cursor: str, *, descending: bool) -> ColumnElement[bool]:
+    """Return the condition selecting rows after ``cursor`` in ``(at, key)`` order."""
+    at, key = decode(cursor)
+    # Bind with the columns' own types: tuple comparisons drop TypeDecorators otherwise.
+    right = tuple_(literal(at, at_col.type), literal(key, key_col.type))
+    left = tuple_(at_col, key_col)
+    return left < right if descending else left > right

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, case, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Engine, and_, case, func, or_, select
 
 from casework.errors import CaseworkError, NotFoundError
 from casework.records import _cursor
@@ -129,8 +129,9 @@ def list_cases(
         None if opened_until is None else cases.c.opened_at < _instant(opened_until),
     ]
     if cursor is not None:
-        at, key = _cursor.decode(cursor)
-        conditions.append(tuple_(cases.c.opened_at, cases.c.case_id) < tuple_(at, key))
+        conditions.append(
+            _cursor.keyset(cases.c.opened_at, cases.c.case_id, cursor, descending=True)
+        )
     query = (
         select(*_LIST_COLUMNS)
         .where(*(c for c in conditions if c is not None))
@@ -236,8 +237,9 @@ def inbox(
     if region is not None:
         conditions.append(tasks.c.region == region)
     if cursor is not None:
-        at, key = _cursor.decode(cursor)
-        conditions.append(tuple_(tasks.c.created_at, tasks.c.task_id) > tuple_(at, key))
+        conditions.append(
+            _cursor.keyset(tasks.c.created_at, tasks.c.task_id, cursor, descending=False)
+        )
     query = (
         select(
             tasks,
@@ -356,9 +358,10 @@ def surveys(
         conditions.append(survey_responses.c.subject_case_id == subject_case_id)
     paged = list(conditions)
     if cursor is not None:
-        at, key = _cursor.decode(cursor)
         paged.append(
-            tuple_(survey_responses.c.responded_at, survey_responses.c.case_id) < tuple_(at, key)
+            _cursor.keyset(
+                survey_responses.c.responded_at, survey_responses.c.case_id, cursor, descending=True
+            )
         )
     query = (
         select(survey_responses)

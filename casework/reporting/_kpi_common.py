@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Select
@@ -58,9 +58,9 @@ class KpiContext:
     """
 
     period: Period
-    filters: Filters = Filters()
+    filters: Filters = field(default_factory=Filters)
     by: str | None = None
-    options: KpiOptions = KpiOptions()
+    options: KpiOptions = field(default_factory=KpiOptions)
     at: dt.datetime | None = None
 
     @property
@@ -80,15 +80,11 @@ def rows_to_table(rows: Iterable[Any], measures: Sequence[str]) -> KpiTable:
     table: KpiTable = {}
     for row in rows:
         values = list(row)
-        table[str(values[0])] = {
-            m: to_number(v) for m, v in zip(measures, values[1:], strict=True)
-        }
+        table[str(values[0])] = {m: to_number(v) for m, v in zip(measures, values[1:], strict=True)}
     return table
 
 
-def distribution_table(
-    conn: Connection, source: Select[Any], prefix: str = ""
-) -> KpiTable:
+def distribution_table(conn: Connection, source: Select[Any], prefix: str = "") -> KpiTable:
     """Run :func:`distribution` over ``source`` and return count/mean/median/p90 per group."""
     dialect = conn.dialect.name
     rows = fetch(conn, distribution(source, dialect))

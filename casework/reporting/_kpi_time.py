@@ -116,6 +116,4 @@ def approvals_cycle_time(conn: Connection, ctx: KpiContext) -> KpiTable:
         if ctx.by or int(r.approved) + int(r.rejected) > 0
     }
     defaults = {**_DIST, "approved": 0, "rejected": 0}
-    return fill(
-        merge(distribution_table(conn, src), counts), defaults, ensure_all=ctx.by is None
-    )
+    return fill(merge(distribution_table(conn, src), counts), defaults, ensure_all=ctx.by is None)

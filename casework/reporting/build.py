@@ -84,9 +84,7 @@ def _weeks(period: Period) -> list[Period]:
     return out
 
 
-def _section(
-    conn: Connection, spec: SectionSpec, base: KpiContext, now: dt.datetime
-) -> Section:
+def _section(conn: Connection, spec: SectionSpec, base: KpiContext, now: dt.datetime) -> Section:
     ctx = KpiContext(
         period=base.period,
         filters=base.filters,
@@ -97,12 +95,9 @@ def _section(
     if spec.trend:
         points: list[TrendPoint] = []
         for week in _weeks(base.period):
-            week_ctx = KpiContext(
-                period=week, filters=base.filters, options=base.options, by=None
-            )
+            week_ctx = KpiContext(period=week, filters=base.filters, options=base.options, by=None)
             values = {
-                name: compute(conn, name, week_ctx, compare=False).value()
-                for name in spec.kpis
+                name: compute(conn, name, week_ctx, compare=False).value() for name in spec.kpis
             }
             label = week.start.astimezone(_zone(week.timezone)).strftime("%d %b")
             points.append(TrendPoint(label=label, start=week.start, end=week.end, values=values))
@@ -187,7 +182,9 @@ def build_report(
     )
     with sql_timer() as timer:
         if spec.digest:
-            report.breaches = breach_list(conn, KpiContext(period=period, filters=base.filters, at=at))
+            report.breaches = breach_list(
+                conn, KpiContext(period=period, filters=base.filters, at=at)
+            )
             if not report.breaches:
                 report.status = "nothing_to_report"
                 report.message = "No open case is breached or at risk: nothing to report."

@@ -190,6 +190,11 @@ def compute(
 def definitions() -> dict[str, Any]:
     """Return ``{name: {"title", "headline", "unit", "definition"}}`` for docs and ``--json``."""
     return {
-        k.name: {"title": k.title, "headline": k.headline, "unit": k.unit, "definition": k.definition}
+        k.name: {
+            "title": k.title,
+            "headline": k.headline,
+            "unit": k.unit,
+            "definition": k.definition,
+        }
         for k in KPIS.values()
     }

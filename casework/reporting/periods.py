@@ -114,9 +114,7 @@ def last_month(timezone: str = DEFAULT_TIMEZONE, now: dt.datetime | None = None)
     today = _now(now).astimezone(tz).date()
     first = today.replace(day=1)
     prev_first = (first - dt.timedelta(days=1)).replace(day=1)
-    return Period(
-        _utc(_local_midnight(prev_first, tz)), _utc(_local_midnight(first, tz)), timezone
-    )
+    return Period(_utc(_local_midnight(prev_first, tz)), _utc(_local_midnight(first, tz)), timezone)
 
 
 def last_hours(

@@ -70,7 +70,9 @@ def _kpi_table(kpi: KpiResult) -> str:
     label = escape(kpi.by or "")
     rows = []
     for g in groups:
-        cells = "".join(f"<td>{escape(fmt_measure(m, kpi.current[g].get(m)))}</td>" for m in measures)
+        cells = "".join(
+            f"<td>{escape(fmt_measure(m, kpi.current[g].get(m)))}</td>" for m in measures
+        )
         prev = (kpi.previous or {}).get(g, {}).get(kpi.headline)
         text, tone = change(
             kpi.current[g].get(kpi.headline), prev, measure_kind(kpi.headline), kpi.better
@@ -98,7 +100,11 @@ def _section(section: Section) -> str:
         out.append(f"<h3>{escape(kpi.title)}</h3>")
         if kpi.by:
             rows = [
-                (g, kpi.current[g].get(kpi.headline), (kpi.previous or {}).get(g, {}).get(kpi.headline))
+                (
+                    g,
+                    kpi.current[g].get(kpi.headline),
+                    (kpi.previous or {}).get(g, {}).get(kpi.headline),
+                )
                 for g in _groups(kpi)
             ]
             out.append(bar_chart(f"{kpi.title} by {kpi.by}", rows, measure_kind(kpi.headline)))
@@ -109,7 +115,17 @@ def _section(section: Section) -> str:
 def _breaches(report: Report) -> str:
     if not report.breaches:
         return ""
-    cols = ["case_id", "process", "priority", "region", "team", "assignee", "clock", "sla", "deadline"]
+    cols = [
+        "case_id",
+        "process",
+        "priority",
+        "region",
+        "team",
+        "assignee",
+        "clock",
+        "sla",
+        "deadline",
+    ]
     head = "".join(f"<th>{c}</th>" for c in cols)
     rows = "".join(
         "<tr>" + "".join(f"<td>{escape(str(b.get(c) or '-'))}</td>" for c in cols) + "</tr>"
@@ -123,10 +139,13 @@ def render_html(report: Report) -> str:
     meta = f"{report.period_label}"
     if report.region:
         meta += f" · region {report.region}"
-    meta += f" · generated {report.generated_at.strftime('%Y-%m-%d %H:%M')} UTC · run {report.run_id}"
+    meta += (
+        f" · generated {report.generated_at.strftime('%Y-%m-%d %H:%M')} UTC · run {report.run_id}"
+    )
     body = [
         f"<header><h1>{escape(report.title)}</h1>"
-        f'<p class="meta">{escape(meta)}</p><p class="meta">{escape(report.description)}</p></header>'
+        f'<p class="meta">{escape(meta)}</p>'
+        f'<p class="meta">{escape(report.description)}</p></header>'
     ]
     if report.message:
         body.append(f'<p class="note">{escape(report.message)}</p>')
@@ -135,14 +154,15 @@ def render_html(report: Report) -> str:
         body.append('<div class="cards">' + "".join(_card(k) for k in cards) + "</div>")
         body.append(
             '<p class="legend">Changes compare with the previous period of the same length. '
-            f'Charts: <span class="sw" style="background:#2b6cb0"></span>this period '
-            f'<span class="sw" style="background:#b9cde5"></span>previous period.</p>'
+            'Charts: <span class="sw" style="background:#2b6cb0"></span>this period '
+            '<span class="sw" style="background:#b9cde5"></span>previous period.</p>'
         )
     body.append(_breaches(report))
     body.extend(_section(s) for s in report.sections)
-    used = sorted({k.name for s in report.sections for k in s.kpis} | {
-        n for s in report.sections for p in s.trend[:1] for n in p.values
-    })
+    used = sorted(
+        {k.name for s in report.sections for k in s.kpis}
+        | {n for s in report.sections for p in s.trend[:1] for n in p.values}
+    )
     if used:
         defs = "".join(
             f"<dt>{escape(KPIS[n].title)}</dt><dd>{escape(KPIS[n].definition)}</dd>" for n in used
@@ -170,10 +190,14 @@ def render_csv(report: Report) -> str:
             for g in _groups(kpi):
                 for m, v in kpi.current[g].items():
                     prev = (kpi.previous or {}).get(g, {}).get(m)
-                    out.writerow([section.title, kpi.name, kpi.by or "", g, m, _cell(v), _cell(prev)])
+                    out.writerow(
+                        [section.title, kpi.name, kpi.by or "", g, m, _cell(v), _cell(prev)]
+                    )
         for point in section.trend:
             for name, v in point.values.items():
-                out.writerow([section.title, name, "week", point.label, KPIS[name].headline, _cell(v), ""])
+                out.writerow(
+                    [section.title, name, "week", point.label, KPIS[name].headline, _cell(v), ""]
+                )
     return buf.getvalue()
 
 

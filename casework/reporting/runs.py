@@ -114,7 +114,11 @@ def get_run(engine: Engine, run_id: str) -> RunRecord | None:
     """Return one run, or None."""
     try:
         with engine.connect() as conn:
-            row = conn.execute(select(report_runs).where(report_runs.c.id == run_id)).mappings().first()
+            row = (
+                conn.execute(select(report_runs).where(report_runs.c.id == run_id))
+                .mappings()
+                .first()
+            )
     except SQLAlchemyError as exc:
         raise _fail("read", exc) from exc
     return RunRecord.model_validate(dict(row)) if row else None

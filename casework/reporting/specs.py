@@ -88,9 +88,7 @@ REPORTS: dict[str, ReportSpec] = {
                 SectionSpec("SLA compliance by priority", ("sla_compliance",), by="priority"),
                 SectionSpec("Backlog now", ("backlog",), instant="now"),
                 SectionSpec("Backlog now by team", ("backlog",), by="team", instant="now"),
-                SectionSpec(
-                    "By process", ("first_response_time", "resolution_time"), by="process"
-                ),
+                SectionSpec("By process", ("first_response_time", "resolution_time"), by="process"),
             ),
         ),
         ReportSpec(
@@ -115,7 +113,7 @@ REPORTS: dict[str, ReportSpec] = {
         ReportSpec(
             name="sla-breach-digest",
             title="SLA breach digest",
-            description="Open cases whose SLA is breached or at risk; only sent when there are any.",
+            description="Open cases whose SLA is breached or at risk; sent only when there are any.",
             period=_hour,
             cron="0 * * * *",
             digest=True,

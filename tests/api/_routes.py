@@ -51,7 +51,7 @@ def mutating_routes() -> list[tuple[str, str]]:
     found = {
         (method, route.path)
         for route in _routes()
-        for method in route.methods & MUTATING
+        for method in (route.methods or set()) & MUTATING
         if (method, route.path) not in PUBLIC_MUTATIONS
     }
     return sorted(found)
@@ -60,5 +60,5 @@ def mutating_routes() -> list[tuple[str, str]]:
 def read_routes() -> list[str]:
     """Paths of every GET route that needs authentication."""
     return sorted(
-        {r.path for r in _routes() if "GET" in r.methods and r.path not in PUBLIC_READS}
+        {r.path for r in _routes() if "GET" in (r.methods or set()) and r.path not in PUBLIC_READS}
     )

@@ -8,7 +8,9 @@ from sqlalchemy import Engine
 from tests.api.conftest import auth
 
 
-async def test_revoked_token_is_401(http: httpx.AsyncClient, tokens: dict[str, str], db_engine: Engine) -> None:
+async def test_revoked_token_is_401(
+    http: httpx.AsyncClient, tokens: dict[str, str], db_engine: Engine
+) -> None:
     from casework.records.tokens import list_tokens, revoke_token
 
     ok = await http.get("/people/me", headers=auth(tokens["alice"]))

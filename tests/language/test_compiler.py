@@ -59,7 +59,12 @@ def test_approval_rule_is_merged() -> None:
     step = next(s for s in _plan().definition.steps if isinstance(s, ApprovalStep))
     assert step.approvers is not None
     assert step.approvers.role == "manager"
-    assert (step.decide, step.quorum, step.veto, step.four_eyes) == ("quorum", 2, ["director"], True)
+    assert (step.decide, step.quorum, step.veto, step.four_eyes) == (
+        "quorum",
+        2,
+        ["director"],
+        True,
+    )
     assert step.on == {"approved": "refund", "rejected": "investigate"}
 
 
@@ -80,21 +85,26 @@ def test_step_values_win_over_rule() -> None:
 
 def test_policies_are_embedded() -> None:
     plan = _plan()
-    assert plan.sla is not None and plan.sla.name == "standard"
-    assert plan.ladder is not None and plan.ladder.name == "complaints"
+    assert plan.sla is not None
+    assert plan.sla.name == "standard"
+    assert plan.ladder is not None
+    assert plan.ladder.name == "complaints"
     assert sorted(plan.calendars) == ["uk", "us"]
     assert plan.region_calendars == {"uk": "uk", "us": "us"}
     assert plan.default_calendar == "uk"
     assert list(plan.routing) == ["agents-rr"]
     cal = plan.calendar_for("us")
-    assert cal is not None and cal.timezone == "America/New_York"
+    assert cal is not None
+    assert cal.timezone == "America/New_York"
     cal = plan.calendar_for("mars")
-    assert cal is not None and cal.name == "uk"
+    assert cal is not None
+    assert cal.name == "uk"
 
 
 def test_hash_is_deterministic_and_round_trips() -> None:
     a, b = _plan(), _plan()
-    assert a.hash == b.hash and len(a.hash) == 64
+    assert a.hash == b.hash
+    assert len(a.hash) == 64
     assert seal(a.model_dump(mode="json")).hash == a.hash
     assert Plan.model_validate_json(a.model_dump_json()) == a
 
@@ -124,7 +134,9 @@ def test_load_plans_reports_every_error(tmp_path: Path) -> None:
     defs = tmp_path / "definitions"
     shutil.copytree(FIXTURE_DEFINITIONS, defs)
     f = defs / "complaint.yaml"
-    f.write_text(f.read_text().replace("  - id: refund\n    kind: action", "  - id: refund\n    kind: acton"))
+    f.write_text(
+        f.read_text().replace("  - id: refund\n    kind: action", "  - id: refund\n    kind: acton")
+    )
     with pytest.raises(DefinitionError) as info:
         load_plans(defs, FIXTURE_POLICIES)
     assert [d.code for d in info.value.diagnostics] == ["V104"]

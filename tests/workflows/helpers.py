@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
@@ -33,46 +34,68 @@ from casework.language.policyset import PolicySet
 from casework.registry import REGISTRY
 from workflows.case import CaseWorkflow
 
-LONDON = Calendar.model_validate({
-    "name": "emea", "region": "emea", "timezone": "Europe/London",
-    "hours": {d: ["09:00-17:30"] for d in ("mon", "tue", "wed", "thu", "fri")},
-    "holidays": [{"date": "2026-12-25", "name": "Christmas Day"},
-                 {"date": "2026-12-28", "name": "Boxing Day (substitute)"},
-                 {"date": "2027-01-01", "name": "New Year's Day"}],
-})
-ALWAYS = Calendar.model_validate({
-    "name": "always", "timezone": "UTC", "hours": {d: ["00:00-24:00"] for d in
-                                                    ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
-})
+LONDON = Calendar.model_validate(
+    {
+        "name": "emea",
+        "region": "emea",
+        "timezone": "Europe/London",
+        "hours": {d: ["09:00-17:30"] for d in ("mon", "tue", "wed", "thu", "fri")},
+        "holidays": [
+            {"date": "2026-12-25", "name": "Christmas Day"},
+            {"date": "2026-12-28", "name": "Boxing Day (substitute)"},
+            {"date": "2027-01-01", "name": "New Year's Day"},
+        ],
+    }
+)
+ALWAYS = Calendar.model_validate(
+    {
+        "name": "always",
+        "timezone": "UTC",
+        "hours": {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+    }
+)
 
 ACTION_NAMES = ("billing.issue_refund", "crm.update_customer", "surveys.record", "test.fail")
 
 
-def actor(pid: str, *roles: str, region: str | None = "emea", team: str | None = None,
-          skills: list[str] | None = None) -> Actor:
+def actor(
+    pid: str,
+    *roles: str,
+    region: str | None = "emea",
+    team: str | None = None,
+    skills: list[str] | None = None,
+) -> Actor:
     """An acting person."""
-    return Actor(id=pid, name=pid.title(), roles=list(roles), region=region, team=team,
-                 skills=skills or [])
+    return Actor(
+        id=pid, name=pid.title(), roles=list(roles), region=region, team=team, skills=skills or []
+    )
 
 
 def definition(steps: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     """A definition dict with a small default case schema."""
     base: dict[str, Any] = {
-        "process": extra.pop("process", "test-process"), "version": extra.pop("version", 1),
-        "title": "Test process", "owner": "qa",
-        "case": {"fields": {
-            "customer": {"type": "string", "required": True},
-            "customer_email": {"type": "email"},
-            "region": {"type": "enum", "values": ["emea", "amer", "apac"], "default": "emea"},
-            "priority": {"type": "enum", "values": ["low", "normal", "high", "urgent"],
-                         "default": "normal"},
-            "amount": {"type": "money", "currency": "GBP"},
-            "note": {"type": "text"},
-            "flag": {"type": "boolean"},
-            "score": {"type": "integer", "min": 1, "max": 5},
-            "parent_case": {"type": "string"},
-            "reason": {"type": "text"},
-        }},
+        "process": extra.pop("process", "test-process"),
+        "version": extra.pop("version", 1),
+        "title": "Test process",
+        "owner": "qa",
+        "case": {
+            "fields": {
+                "customer": {"type": "string", "required": True},
+                "customer_email": {"type": "email"},
+                "region": {"type": "enum", "values": ["emea", "amer", "apac"], "default": "emea"},
+                "priority": {
+                    "type": "enum",
+                    "values": ["low", "normal", "high", "urgent"],
+                    "default": "normal",
+                },
+                "amount": {"type": "money", "currency": "GBP"},
+                "note": {"type": "text"},
+                "flag": {"type": "boolean"},
+                "score": {"type": "integer", "min": 1, "max": 5},
+                "parent_case": {"type": "string"},
+                "reason": {"type": "text"},
+            }
+        },
         "outcomes": {"done": {}, "resolved": {"reasons": ["fixed", "refunded"]}, "rejected": {}},
         "steps": steps,
     }
@@ -80,9 +103,13 @@ def definition(steps: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     return base
 
 
-def make_plan(defn: dict[str, Any], *, sla: dict[str, Any] | None = None,
-              ladder: dict[str, Any] | None = None,
-              routing: list[dict[str, Any]] | None = None) -> Plan:
+def make_plan(
+    defn: dict[str, Any],
+    *,
+    sla: dict[str, Any] | None = None,
+    ladder: dict[str, Any] | None = None,
+    routing: list[dict[str, Any]] | None = None,
+) -> Plan:
     """Compile a definition dict with test policies and register the plan."""
     policies = PolicySet(
         calendars={"emea": LONDON, "always": ALWAYS},
@@ -155,8 +182,9 @@ class Fakes:
 @contextlib.asynccontextmanager
 async def running(client: Client, task_queue: str, fakes: Fakes) -> AsyncIterator[Worker]:
     """A worker running CaseWorkflow and the fakes."""
-    async with Worker(client, task_queue=task_queue, workflows=[CaseWorkflow],
-                      activities=fakes.activities()) as worker:
+    async with Worker(
+        client, task_queue=task_queue, workflows=[CaseWorkflow], activities=fakes.activities()
+    ) as worker:
         yield worker
 
 
@@ -167,11 +195,39 @@ def pyd_client(client: Client) -> Client:
     return Client(**config)
 
 
-async def start_case(client: Client, plan: Plan, task_queue: str, data: dict[str, Any],
-                     *, opened_by: str = "olga", case_id: str | None = None) -> WorkflowHandle[CaseWorkflow, CaseView]:
+async def start_case(
+    client: Client,
+    plan: Plan,
+    task_queue: str,
+    data: dict[str, Any],
+    *,
+    opened_by: str = "olga",
+    case_id: str | None = None,
+) -> WorkflowHandle[CaseWorkflow, CaseView]:
     """Start a case of ``plan``."""
     cid = case_id or f"C-260101-{uuid.uuid4().hex[:6].upper()}"
     return await client.start_workflow(
-        CaseWorkflow.run, StartCase(case_id=cid, plan=plan.ref, data=data, opened_by=opened_by),
-        id=cid, task_queue=task_queue,
+        CaseWorkflow.run,
+        StartCase(case_id=cid, plan=plan.ref, data=data, opened_by=opened_by),
+        id=cid,
+        task_queue=task_queue,
+    )
+
+
+async def wait_for(
+    h: WorkflowHandle[CaseWorkflow, CaseView], check: Any, *, tries: int = 200
+) -> CaseView:
+    """Poll the ``state`` query until ``check(view)`` is true (real time, 10 ms steps)."""
+    for _ in range(tries):
+        view = await h.query(CaseWorkflow.state)
+        if check(view):
+            return view
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"condition never met; last state: {view.model_dump_json()[:2000]}")
+
+
+async def wait_task(h: WorkflowHandle[CaseWorkflow, CaseView], task_id: str) -> CaseView:
+    """Wait until the task exists and is open."""
+    return await wait_for(
+        h, lambda v: any(t.task_id == task_id and t.state in ("open", "claimed") for t in v.tasks)
     )

@@ -5,41 +5,81 @@ from __future__ import annotations
 from temporalio.client import Client
 
 from casework.contracts import TaskAction
-from workflows.case import CaseWorkflow
 from tests.workflows.helpers import Fakes, actor, definition, make_plan, running, start_case
+from workflows.case import CaseWorkflow
 
 
 async def test_task_flow(client: Client, task_queue: str, fakes: Fakes) -> None:
-    plan = make_plan(definition(
-        [
-            {"id": "triage", "kind": "task", "assign": {"role": "frontline", "region": "case.region"},
-             "form": {"category": {"type": "enum", "values": ["billing", "other"], "required": True}},
-             "outcomes": [{"outcome": "resolve"}, {"outcome": "reject", "next": "closed"}],
-             "set": {"note": "'cat=' + form.category"}},
-            {"id": "refund", "kind": "action", "activity": "billing.issue_refund",
-             "input": {"amount": "case.amount"}, "set": {"reason": "result.id"}},
-            {"id": "tell", "kind": "notify", "to": {"customer": True}, "template": "done"},
-            {"id": "check", "kind": "decision",
-             "when": [{"if": "case.amount > 100.0", "next": "big"}], "otherwise": "fine"},
-            {"id": "big", "kind": "set", "values": {"flag": "true"}, "next": "fine"},
-            {"id": "fine", "kind": "end", "status": "resolved", "outcome": "resolved",
-             "reason": "refunded"},
-            {"id": "closed", "kind": "end", "status": "rejected", "outcome": "rejected"},
-        ],
-        templates={"done": {"subject": "Case for ${case.customer}",
-                            "body": "Refund ${steps.refund.result.id}, ${steps.triage.form.category}"}},
-    ))
+    plan = make_plan(
+        definition(
+            [
+                {
+                    "id": "triage",
+                    "kind": "task",
+                    "assign": {"role": "frontline", "region": "case.region"},
+                    "form": {
+                        "category": {
+                            "type": "enum",
+                            "values": ["billing", "other"],
+                            "required": True,
+                        }
+                    },
+                    "outcomes": [{"outcome": "resolve"}, {"outcome": "reject", "next": "closed"}],
+                    "set": {"note": "'cat=' + form.category"},
+                },
+                {
+                    "id": "refund",
+                    "kind": "action",
+                    "activity": "billing.issue_refund",
+                    "input": {"amount": "case.amount"},
+                    "set": {"reason": "result.id"},
+                },
+                {"id": "tell", "kind": "notify", "to": {"customer": True}, "template": "done"},
+                {
+                    "id": "check",
+                    "kind": "decision",
+                    "when": [{"if": "case.amount > 100.0", "next": "big"}],
+                    "otherwise": "fine",
+                },
+                {"id": "big", "kind": "set", "values": {"flag": "true"}, "next": "fine"},
+                {
+                    "id": "fine",
+                    "kind": "end",
+                    "status": "resolved",
+                    "outcome": "resolved",
+                    "reason": "refunded",
+                },
+                {"id": "closed", "kind": "end", "status": "rejected", "outcome": "rejected"},
+            ],
+            templates={
+                "done": {
+                    "subject": "Case for ${case.customer}",
+                    "body": "Refund ${steps.refund.result.id}, ${steps.triage.form.category}",
+                }
+            },
+        )
+    )
     async with running(client, task_queue, fakes):
-        h = await start_case(client, plan, task_queue,
-                             {"customer": "Ann", "customer_email": "ann@example.com", "amount": 150.0})
+        h = await start_case(
+            client,
+            plan,
+            task_queue,
+            {"customer": "Ann", "customer_email": "ann@example.com", "amount": 150.0},
+        )
         view = await h.query(CaseWorkflow.state)
         assert view.status == "open"
         task = view.tasks[0]
         assert task.task_id == f"{h.id}.triage.1"
         assert task.region == "emea"
-        done = await h.execute_update(CaseWorkflow.complete, TaskAction(
-            task_id=task.task_id, actor=actor("fred", "frontline"), outcome="resolve",
-            form={"category": "billing"}))
+        done = await h.execute_update(
+            CaseWorkflow.complete,
+            TaskAction(
+                task_id=task.task_id,
+                actor=actor("fred", "frontline"),
+                outcome="resolve",
+                form={"category": "billing"},
+            ),
+        )
         assert done.state == "completed"
         final = await h.result()
     assert final.status == "resolved"
