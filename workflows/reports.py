@@ -248,15 +248,15 @@ def deployments(timezone: str | None = None) -> list[RunnerDeployment]:
     for name, fl in FLOWS.items():
         spec = REPORTS[name]
         tz = timezone or spec.timezone
-        out.append(
-            fl.to_deployment(
-                name=f"{name}-scheduled",
-                schedule=Cron(spec.cron, timezone=tz),
-                tags=["casework", "reports"],
-                description=f"{spec.description} Cron {spec.cron!r} in {tz}.",
-                parameters={"timezone": tz},
-            )
+        deployment = fl.to_deployment(
+            name=f"{name}-scheduled",
+            schedule=Cron(spec.cron, timezone=tz),
+            tags=["casework", "reports"],
+            description=f"{spec.description} Cron {spec.cron!r} in {tz}.",
+            parameters={"timezone": tz},
         )
+        assert isinstance(deployment, RunnerDeployment)  # sync call: not a coroutine
+        out.append(deployment)
     return out
 
 

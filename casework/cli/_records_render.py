@@ -7,16 +7,15 @@ from collections.abc import Sequence
 
 from rich.table import Table
 
+from casework.records.directory import PersonRecord
+from casework.records.shapes import CasePublic, InboxTask, WorkloadRow
+from casework.records.tokens import TokenInfo
+
 
 def _ids_unwrapped(table: Table) -> Table:
     # Ids must stay copy-pasteable: never wrap the first column.
     table.columns[0].no_wrap = True
     return table
-
-
-from casework.records.directory import PersonRecord
-from casework.records.shapes import CasePublic, InboxTask, WorkloadRow
-from casework.records.tokens import TokenInfo
 
 
 def _when(value: dt.datetime | None) -> str:

@@ -31,7 +31,15 @@ def version() -> None:
     print(dist_version("casework"))
 
 
+_registered = False
+
+
 def _register() -> None:
+    # Once per process: main() runs many times in tests and must not add commands twice.
+    global _registered
+    if _registered:
+        return
+    _registered = True
     from casework.cli import api, cases, language, records, reports, stack
 
     for module in (language, cases, records, reports, stack, api):

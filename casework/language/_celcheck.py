@@ -41,6 +41,24 @@ class T:
         return self.name
 
 
+_SIGNATURES: dict[int, tuple[T, tuple[Any, ...]]] = {}
+
+
+def signature(t: T) -> tuple[Any, ...]:
+    """A hashable structural summary of ``t`` (labels included: they appear in messages)."""
+    hit = _SIGNATURES.get(id(t))
+    if hit is not None and hit[0] is t:
+        return hit[1]
+    fields = (
+        None if t.fields is None else tuple((k, signature(v)) for k, v in sorted(t.fields.items()))
+    )
+    sig = (t.name, signature(t.elem) if t.elem is not None else None, fields, t.label)
+    if len(_SIGNATURES) > 65536:
+        _SIGNATURES.clear()
+    _SIGNATURES[id(t)] = (t, sig)
+    return sig
+
+
 DYN = T("dyn")
 NULL = T("null")
 BOOL = T("bool")
@@ -122,6 +140,20 @@ _METHODS: dict[str, T] = {
     "getMinutes": INT,
     "getSeconds": INT,
 }
+_LINKS = frozenset(
+    {
+        "expr",
+        "conditionalor",
+        "conditionaland",
+        "relation",
+        "addition",
+        "multiplication",
+        "unary",
+        "member",
+        "primary",
+        "paren_expr",
+    }
+)
 _MACROS = frozenset({"exists", "all", "exists_one", "map", "filter"})
 _OPS = {
     "relation_lt": "<",
@@ -186,7 +218,13 @@ class Checker:
 
     def infer(self, node: lark.Tree[Any]) -> T:
         """Return the type of ``node``."""
-        method = getattr(self, f"_{node.data}", None)
+        # most nodes are single-child links of the grammar's precedence chain: skip them
+        while node.data in _LINKS and len(node.children) == 1:
+            child = node.children[0]
+            if not isinstance(child, lark.Tree):
+                break
+            node = child
+        method = getattr(self, "_" + node.data, None)
         if method is None:
             for child in _trees(node.children):
                 self.infer(child)

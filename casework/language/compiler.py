@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from casework.errors import DefinitionError, Diagnostic
 from casework.language.model import (
     ApprovalStep,
@@ -33,7 +35,8 @@ from casework.language.model import (
     Step,
     TaskStep,
 )
-from casework.language.plan import Plan, seal
+from casework.language.plan import Plan, canonical_json, plan_hash
+from casework.language.policies import Calendar
 from casework.language.policyset import PolicySet
 
 __all__ = ["PolicySet", "compile_plan", "load_plans"]
@@ -191,20 +194,48 @@ def compile_plan(
             f"unknown routing rule '{missing[0]}'",
             "define it under routing_rules in policies/",
         )
+    calendars = {k: policies.calendars[k] for k in sorted(policies.calendars)}
+    rules = {k: policies.routing_rules[k] for k in sorted(routing)}
+    regions = dict(sorted(region_calendars.items()))
     content = {
         "process": definition.process,
         "version": definition.version,
         "definition": compiled.model_dump(mode="json"),
         "sla": sla.model_dump(mode="json") if sla else None,
         "ladder": ladder.model_dump(mode="json") if ladder else None,
-        "calendars": {
-            k: policies.calendars[k].model_dump(mode="json") for k in sorted(policies.calendars)
-        },
-        "region_calendars": dict(sorted(region_calendars.items())),
+        "calendars": _calendars_json(policies, calendars),
+        "region_calendars": regions,
         "default_calendar": default_calendar,
-        "routing": {k: policies.routing_rules[k].model_dump(mode="json") for k in sorted(routing)},
+        "routing": {k: r.model_dump(mode="json") for k, r in rules.items()},
     }
-    return seal(content)
+    # every part is already validated: build the plan without validating it all again
+    return Plan.model_construct(
+        process=definition.process,
+        version=definition.version,
+        hash=plan_hash(content),
+        definition=compiled,
+        sla=sla,
+        ladder=ladder,
+        calendars=calendars,
+        region_calendars=regions,
+        default_calendar=default_calendar,
+        routing=rules,
+    )
+
+
+_CALENDARS: dict[int, tuple[PolicySet, orjson.Fragment]] = {}
+
+
+def _calendars_json(policies: PolicySet, calendars: dict[str, Calendar]) -> orjson.Fragment:
+    """Canonical JSON of every calendar, memoised per policy set (shared by all its plans)."""
+    hit = _CALENDARS.get(id(policies))
+    if hit is None or hit[0] is not policies:
+        if len(_CALENDARS) > 64:
+            _CALENDARS.clear()
+        dumped = {k: c.model_dump(mode="json") for k, c in calendars.items()}
+        hit = (policies, orjson.Fragment(canonical_json(dumped)))
+        _CALENDARS[id(policies)] = hit
+    return hit[1]
 
 
 def load_plans(

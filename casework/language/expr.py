@@ -424,9 +424,9 @@ def variables_for(
             "visits": ck.INT,
             "decision": ck.STRING,
             "result": ck.open_map(),
-            "form": _fields(getattr(step, "form", {}) or {}, f"the form of step '{step.id}'"),
+            "form": _fields(step.__dict__.get("form") or {}, f"the form of step '{step.id}'"),
         }
-        ev_name = getattr(step, "event", None)
+        ev_name = step.__dict__.get("event")
         spec = definition.events.get(ev_name) if isinstance(ev_name, str) else None
         info["event"] = _fields(spec.fields, f"event '{ev_name}'") if spec else ck.open_map()
         steps[step.id] = ck.record(info, f"step '{step.id}'")
@@ -457,7 +457,27 @@ def check_expr(text: str, variables: dict[str, T], expect: T | None = None) -> l
         compiled = compile_expr(text)
     except ExpressionError as exc:
         return [Issue(exc.line or 1, exc.column or 1, "E401", exc.reason)]
-    return ck.check(compiled.tree, variables, expect)[1]
+    # the result depends only on the text and the types of what it reads: memoise on that
+    used = tuple(
+        (name, ck.signature(variables[name]))
+        for name in sorted(compiled.roots)
+        if name in variables
+    )
+    key = (
+        text,
+        ck.signature(expect) if expect is not None else None,
+        used,
+        tuple(sorted(variables)),
+    )
+    hit = _CHECKS.get(key)
+    if hit is None:
+        if len(_CHECKS) > 65536:
+            _CHECKS.clear()
+        hit = _CHECKS[key] = ck.check(compiled.tree, variables, expect)[1]
+    return list(hit)
+
+
+_CHECKS: dict[tuple[Any, ...], list[Issue]] = {}
 
 
 def coerce_fields(fields: Mapping[str, FieldSpec], data: Mapping[str, Any]) -> dict[str, Any]:

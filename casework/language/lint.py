@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from casework.errors import Diagnostic
 from casework.language._errors import did_you_mean
 from casework.language._lintctx import Ctx
-from casework.language._walk import StepPath, iter_located
+from casework.language._walk import StepPath, iter_located, iter_steps
 from casework.language.lint_expr import lint_expressions
 from casework.language.lint_graph import lint_graph
 from casework.language.loader import LoadedDefinition, Workspace
@@ -78,6 +78,7 @@ class _Refs:
         self.ctx = ctx
         self.roles = set(d.roles) | policies.known_roles()
         self.reasons = {r for o in d.outcomes.values() for r in o.reasons}
+        self.tasks = {s.id for s in iter_steps(d.steps) if isinstance(s, TaskStep | ApprovalStep)}
 
     def role(self, name: str | None, path: StepPath) -> None:
         if name is not None and name not in self.roles:
@@ -198,6 +199,16 @@ class _Refs:
                     "define it under 'templates:' in the definition",
                 )
             self.role(step.to.role, (*p, "to", "role"))
+            target = step.to.assignee_of
+            if target is not None and target not in self.tasks:
+                self.ctx.unknown(
+                    (*p, "to", "assignee_of"),
+                    "E202",
+                    "task step",
+                    target,
+                    self.tasks,
+                    "name a task or approval step of this definition",
+                )
         elif isinstance(step, WaitStep):
             if step.event is not None and step.event not in self.d.events:
                 self.ctx.unknown(
@@ -278,8 +289,8 @@ class _Refs:
         people = self.policies.directory.people
         if decide == "quorum" and quorum is not None and people and role is not None:
             eligible = [x for x in people if role in x.roles and (team is None or x.team == team)]
+            where = (*p, "quorum") if step.quorum is not None else (*p, "rule")
             if quorum > len(eligible):
-                where = (*p, "quorum") if step.quorum is not None else (*p, "rule")
                 self.ctx.error(
                     where,
                     "E503",
@@ -287,13 +298,29 @@ class _Refs:
                     f"{'person has' if len(eligible) == 1 else 'people have'} role '{role}'",
                     "lower the quorum or add approvers to the directory",
                 )
+                return
+            by_region = step.approvers.region if step.approvers else (rule.region if rule else None)
+            if by_region is not None:
+                short = [
+                    r
+                    for r in self.policies.directory.regions
+                    if sum(x.region == r for x in eligible) < quorum
+                ]
+                if short:
+                    self.ctx.warning(
+                        where,
+                        "W505",
+                        f"approval '{step.id}' needs {quorum} approvals of role '{role}' in the "
+                        f"case's region, but region {', '.join(short)} has fewer",
+                        "add approvers there, or lower the quorum",
+                    )
 
 
 def _writes(steps: list[Step]) -> dict[str, StepPath]:
     """Case fields a list of steps assigns (nested parallels included) -> first data path."""
     out: dict[str, StepPath] = {}
     for step, path, _ in iter_located(steps, ()):
-        values = step.values if isinstance(step, SetStep) else getattr(step, "set", {})
+        values = step.values if isinstance(step, SetStep) else step.__dict__.get("set", {})
         key = "values" if isinstance(step, SetStep) else "set"
         for name in values:
             out.setdefault(name, (*path, key, name))
@@ -346,7 +373,7 @@ def lint_definition(
     for step, path, _ in iter_located(d.steps):
         refs.step(step, path)
     lint_graph(d, ctx)
-    lint_expressions(d, ctx)
+    lint_expressions(d, ctx, policies)
     _parallel_writes(d, ctx)
     return sorted(ctx.out, key=lambda x: (x.line, x.column, x.code))
 

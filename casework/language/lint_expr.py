@@ -3,10 +3,12 @@ and ``set`` targets that are not case fields."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from casework.errors import Diagnostic
 from casework.language import _celcheck as ck
+from casework.language._errors import did_you_mean
 from casework.language._lintctx import Ctx
 from casework.language._walk import StepPath, iter_located
 from casework.language.expr import check_expr, field_type, variables_for
@@ -15,6 +17,7 @@ from casework.language.model import (
     ApprovalStep,
     DecisionStep,
     FieldSpec,
+    NotifyStep,
     ParallelStep,
     ProcessDefinition,
     SetStep,
@@ -24,6 +27,7 @@ from casework.language.model import (
     WaitStep,
     is_ident,
 )
+from casework.language.policyset import PolicySet
 from casework.language.yamlsafe import Path
 
 BOOL = ck.BOOL
@@ -122,7 +126,7 @@ class _ExprLinter:
                 self.check(text, (*p, "input", name), v, None)
         elif isinstance(step, SetStep):
             self.assignments(step.values, (*p, "values"), v)
-        to = getattr(step, "to", None)
+        to = step.to if isinstance(step, NotifyStep) else None
         if to is not None and to.person is not None:
             self.check(to.person, (*p, "to", "person"), v, STRING)
 
@@ -131,8 +135,68 @@ def _fields_type(fields: Mapping[str, FieldSpec], label: str) -> ck.T:
     return ck.record({k: field_type(s) for k, s in fields.items()}, label)
 
 
-def lint_expressions(definition: ProcessDefinition, ctx: Ctx) -> None:
-    """Check every expression of ``definition`` against its case schema, steps, forms and events."""
+_PLACEHOLDER = re.compile(r"\$\{\s*([a-zA-Z_][a-zA-Z0-9_.\-]*)\s*\}")
+
+
+def _placeholders(linter: _ExprLinter, definition: ProcessDefinition) -> None:
+    """``${case.x}`` / ``${steps.id.form.y}`` in templates must name known fields."""
+    for name, template in definition.templates.items():
+        for key in ("subject", "body"):
+            for match in _PLACEHOLDER.finditer(getattr(template, key)):
+                problem = _resolve(match.group(1), linter.base)
+                if problem:
+                    linter.ctx.error(
+                        ("templates", name, key),
+                        "E314",
+                        f"template '{name}': ${{{match.group(1)}}} {problem[0]}",
+                        problem[1],
+                    )
+
+
+def _resolve(path: str, variables: dict[str, ck.T]) -> tuple[str, str] | None:
+    """Why ``path`` names nothing (message, hint), or None when it may exist."""
+    parts = path.split(".")
+    current = variables.get(parts[0])
+    if current is None:
+        return (f"uses unknown variable '{parts[0]}'", did_you_mean(parts[0], variables))
+    for part in parts[1:]:
+        if current.name != "map" or current.fields is None:
+            return None
+        nxt = current.fields.get(part)
+        if nxt is None:
+            label = current.label or "this map"
+            return (f"names unknown field '{part}' of {label}", did_you_mean(part, current.fields))
+        current = nxt
+    return None
+
+
+def lint_expressions(
+    definition: ProcessDefinition, ctx: Ctx, policies: PolicySet | None = None
+) -> None:
+    """Check every expression of ``definition`` against its case schema, steps, forms and events.
+
+    Args:
+        definition: The definition.
+        ctx: Where diagnostics go.
+        policies: When given, the ``region`` expressions of the approval rules the
+            definition's approval steps use are checked too.
+    """
     linter = _ExprLinter(definition, ctx)
     for step, path, _branch in iter_located(definition.steps):
         linter.step(step, path)
+        if policies is not None and isinstance(step, ApprovalStep) and step.approvers is None:
+            rule = policies.approval_rules.get(step.rule or "")
+            if rule is not None and rule.region is not None:
+                line, col = ctx.at((*path, "rule"))
+                for issue in check_expr(rule.region, linter.base, STRING):
+                    ctx.out.append(
+                        Diagnostic(
+                            ctx.file,
+                            line,
+                            col,
+                            issue.code,
+                            f"approval rule '{rule.name}' region: {issue.message}",
+                            issue.hint,
+                        )
+                    )
+    _placeholders(linter, definition)

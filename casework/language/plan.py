@@ -11,9 +11,9 @@ change. ``hash`` is the SHA-256 of the canonical JSON of everything else.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
 from casework.language.model import ProcessDefinition
@@ -62,11 +62,15 @@ class Plan(BaseModel):
         return self.calendars.get(name) if name else None
 
 
+def canonical_json(value: Any) -> bytes:
+    """Canonical JSON: sorted keys, no whitespace, UTF-8 (``orjson``; unknown types as ``str``)."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=str)
+
+
 def plan_hash(content: dict[str, Any]) -> str:
     """Return the SHA-256 hex digest of ``content`` as canonical JSON (``hash`` key ignored)."""
     body = {k: v for k, v in content.items() if k != "hash"}
-    raw = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(raw.encode()).hexdigest()
+    return hashlib.sha256(canonical_json(body)).hexdigest()
 
 
 def seal(content: dict[str, Any]) -> Plan:

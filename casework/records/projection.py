@@ -70,15 +70,21 @@ def apply_batch_on(conn: Connection, batch: ProjectionBatch) -> int:
     )
     if applied:
         if snapshot.tasks:
-            upsert(conn, tasks, [task_row(t) for t in snapshot.tasks], ["task_id"])
+            # Sorted keys: concurrent batches lock rows in one order (no deadlocks).
+            rows = sorted((task_row(t) for t in snapshot.tasks), key=lambda r: r["task_id"])
+            upsert(conn, tasks, rows, ["task_id"])
         if snapshot.clocks:
             upsert(
                 conn,
                 sla_clocks,
-                [clock_row(snapshot.case_id, c) for c in snapshot.clocks],
+                sorted((clock_row(snapshot.case_id, c) for c in snapshot.clocks), key=_name),
                 ["case_id", "name"],
             )
     return new_events
+
+
+def _name(row: dict[str, Any]) -> str:
+    return str(row["name"])
 
 
 def _deadline(view: CaseView, name: str) -> dt.datetime | None:

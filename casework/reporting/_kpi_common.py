@@ -7,10 +7,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Select
+from sqlalchemy import Connection
 
 from casework.reporting._sql import (
     ALL,
+    AnySelect,
     Filters,
     KpiTable,
     distribution,
@@ -32,16 +33,20 @@ class KpiOptions:
         module_prefix: Step id prefix of onboarding training-module tasks.
         assessment_prefix: Step id prefix of onboarding assessment tasks.
         passed_outcomes: Task outcomes that count as a passed assessment.
+        pass_mark: An assessment whose form ``score`` reaches this also passed.
+        signoff_outcomes: Case outcomes of a signed-off onboarding.
         satisfied_score: Lowest survey score that counts as satisfied.
     """
 
     reopen_days: int = 7
-    survey_process: str = "feedback-survey"
+    survey_process: str = "customer-feedback"
     approval_process: str = "policy-change-approval"
     onboarding_process: str = "training-onboarding"
-    module_prefix: str = "module"
-    assessment_prefix: str = "assess"
+    module_prefix: str = "module_"
+    assessment_prefix: str = "assessment"
     passed_outcomes: tuple[str, ...] = ("passed", "pass")
+    pass_mark: float = 80.0
+    signoff_outcomes: tuple[str, ...] = ("completed",)
     satisfied_score: int = 4
 
 
@@ -84,7 +89,7 @@ def rows_to_table(rows: Iterable[Any], measures: Sequence[str]) -> KpiTable:
     return table
 
 
-def distribution_table(conn: Connection, source: Select[Any], prefix: str = "") -> KpiTable:
+def distribution_table(conn: Connection, source: AnySelect, prefix: str = "") -> KpiTable:
     """Run :func:`distribution` over ``source`` and return count/mean/median/p90 per group."""
     dialect = conn.dialect.name
     rows = fetch(conn, distribution(source, dialect))

@@ -27,10 +27,12 @@ def onboarding_progress(conn: Connection, ctx: KpiContext) -> KpiTable:
       completed inside the period;
     - ``assessments_taken`` / ``assessments_passed``: tasks whose ``step_id``
       starts with ``assessment_prefix`` completed inside the period / of them
-      those with an outcome in ``passed_outcomes``;
+      those with an outcome in ``passed_outcomes`` or a submitted form
+      ``score`` of at least ``pass_mark`` (80);
     - ``signed_off`` and ``signoff_median`` / ``signoff_mean`` / ``signoff_p90``:
-      onboarding cases resolved inside the period and the calendar seconds from
-      ``opened_at`` to ``resolved_at``.
+      onboarding cases that ended inside the period (resolved, else closed) with
+      an outcome in ``signoff_outcomes`` (``completed``), and the calendar
+      seconds from ``opened_at`` to that end: the time to sign-off.
     """
     opts = ctx.options
     start, end = ctx.period.start, ctx.period.end
@@ -39,7 +41,11 @@ def onboarding_progress(conn: Connection, ctx: KpiContext) -> KpiTable:
 
     module = tasks.c.step_id.startswith(opts.module_prefix, autoescape=True)
     assess = tasks.c.step_id.startswith(opts.assessment_prefix, autoescape=True)
-    passed = and_(assess, tasks.c.outcome.in_(opts.passed_outcomes))
+    score = tasks.c.form["score"].as_float()
+    passed = and_(
+        assess,
+        or_(tasks.c.outcome.in_(opts.passed_outcomes), func.coalesce(score, 0) >= opts.pass_mark),
+    )
     task_stmt = (
         select(
             g.label("g"),
@@ -75,9 +81,10 @@ def onboarding_progress(conn: Connection, ctx: KpiContext) -> KpiTable:
         if ctx.by or row.n:
             table.setdefault(str(row.g), {})["in_progress"] = int(row.n)
 
+    done_at = func.coalesce(cases.c.resolved_at, cases.c.closed_at)
     signoff_src = select(
-        g.label("g"), seconds_between(cases.c.resolved_at, cases.c.opened_at).label("v")
-    ).where(*base, cases.c.resolved_at.is_not(None), in_period(cases.c.resolved_at, start, end))
+        g.label("g"), seconds_between(done_at, cases.c.opened_at).label("v")
+    ).where(*base, cases.c.outcome.in_(opts.signoff_outcomes), in_period(done_at, start, end))
     signoff = {
         key: {
             "signed_off": m["signoff_count"],

@@ -22,6 +22,7 @@ from casework.reporting._sql import (
     dimension,
     fetch,
     in_period,
+    plus_days,
     ratio,
     seconds_between,
 )
@@ -37,7 +38,8 @@ def reopened(ctx: KpiContext) -> ColumnElement[bool]:
     opened after ``resolved_at`` and within ``KpiOptions.reopen_days`` days of it
     (the customer came back about the same thing).
     """
-    window = ctx.options.reopen_days * 86400.0
+    days = ctx.options.reopen_days
+    window = days * 86400.0
     follow = cases.alias("follow_up")
     by_event = exists(
         select(case_events.c.id).where(
@@ -48,9 +50,12 @@ def reopened(ctx: KpiContext) -> ColumnElement[bool]:
     by_new_case = exists(
         select(follow.c.case_id).where(
             follow.c.customer == cases.c.customer,
-            follow.c.process == cases.c.process,
+            # coalesce() keeps planners without statistics on the (customer, opened_at)
+            # index instead of the far less selective (process, opened_at) one.
+            func.coalesce(follow.c.process, "") == cases.c.process,
             follow.c.case_id != cases.c.case_id,
             follow.c.opened_at > cases.c.resolved_at,
+            follow.c.opened_at <= plus_days(cases.c.resolved_at, days),
             seconds_between(follow.c.opened_at, cases.c.resolved_at) <= window,
         )
     )
@@ -173,11 +178,11 @@ def csat(conn: Connection, ctx: KpiContext) -> KpiTable:
 def survey_response_rate(conn: Connection, ctx: KpiContext) -> KpiTable:
     """Survey response rate: surveys answered / surveys sent.
 
-    Surveys sent are the cases of the survey process (``KpiOptions.survey_process``)
-    opened inside the period; answered are those of them with a row in
-    ``survey_responses`` (at any time up to now). Sliced and filtered by the
-    subject case (the survey case's ``parent_case_id``). Measures: ``sent``,
-    ``answered``, ``rate``.
+    Surveys sent are the cases of the survey process (``KpiOptions.survey_process``,
+    ``customer-feedback``) opened inside the period; answered are those of them
+    with a row in ``survey_responses`` (at any time up to now). Sliced and
+    filtered by the subject case (the survey case's ``parent_case_id``, else its
+    ``subject_case_id`` field). Measures: ``sent``, ``answered``, ``rate``.
     """
     survey = cases.alias("survey")
     subject = cases.alias("subject")
@@ -192,7 +197,15 @@ def survey_response_rate(conn: Connection, ctx: KpiContext) -> KpiTable:
             count_if(answered).label("answered"),
             ratio(count_if(answered), func.count()).label("rate"),
         )
-        .select_from(survey.outerjoin(subject, subject.c.case_id == survey.c.parent_case_id))
+        .select_from(
+            survey.outerjoin(
+                subject,
+                subject.c.case_id
+                == func.coalesce(
+                    survey.c.parent_case_id, survey.c.data["subject_case_id"].as_string()
+                ),
+            )
+        )
         .where(
             survey.c.process == ctx.options.survey_process,
             in_period(survey.c.opened_at, ctx.period.start, ctx.period.end),

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import (
     Boolean,
@@ -46,6 +46,8 @@ ALL = "all"
 NONE = "(none)"
 
 Number = float | int | None
+#: A select of any columns (SQLAlchemy 2.1 selects are variadic generics).
+AnySelect: TypeAlias = Select[*tuple[Any, ...]]
 #: A KPI's result: group key -> measure name -> value.
 KpiTable = dict[str, dict[str, Number]]
 
@@ -74,6 +76,37 @@ def _seconds_default(element: seconds_between, compiler: SQLCompiler, **kw: Any)
         f"CAST(EXTRACT(EPOCH FROM ({compiler.process(later, **kw)} - "
         f"{compiler.process(earlier, **kw)})) AS DOUBLE PRECISION)"
     )
+
+
+class plus_days(FunctionElement[Any]):  # noqa: N801 - reads like a SQL function
+    """``instant + N days`` for a UTC timestamp column, comparable with other such columns.
+
+    On SQLite the result is the records' fixed-width ISO text, rounded up to the
+    millisecond so it is never earlier than the exact instant.
+    """
+
+    inherit_cache = True
+    name = "plus_days"
+
+    def __init__(self, column: ColumnElement[Any], days: int) -> None:
+        # The day count travels as a literal clause so it is part of the cache key.
+        super().__init__(column, literal_column(str(int(days))))
+        self.type = column.type
+
+
+@compiles(plus_days, "sqlite")
+def _plus_days_sqlite(element: plus_days, compiler: SQLCompiler, **kw: Any) -> str:
+    column, days = list(element.clauses)
+    return (
+        f"(strftime('%Y-%m-%dT%H:%M:%f', {compiler.process(column, **kw)}, "
+        f"'+{compiler.process(days, **kw)} days') || '999+00:00')"
+    )
+
+
+@compiles(plus_days)
+def _plus_days_default(element: plus_days, compiler: SQLCompiler, **kw: Any) -> str:
+    column, days = list(element.clauses)
+    return f"({compiler.process(column, **kw)} + INTERVAL '{compiler.process(days, **kw)} days')"
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,10 +176,10 @@ def is_true(column: ColumnElement[Any]) -> ColumnElement[bool]:
 
 
 def distribution(
-    source: Select[Any],
+    source: AnySelect,
     dialect: str,
     percentiles: Sequence[float] = (0.5, 0.9),
-) -> Select[Any]:
+) -> AnySelect:
     """Summarise a two-column ``(g, v)`` select per group ``g``.
 
     The result has columns ``g``, ``n`` (non-null values), ``mean``, and one
@@ -227,7 +260,7 @@ def sql_timer() -> Iterator[SqlTimer]:
         _TIMER.reset(token)
 
 
-def fetch(conn: Connection, statement: Select[Any]) -> list[Any]:
+def fetch(conn: Connection, statement: AnySelect) -> list[Any]:
     """Execute ``statement`` and return all rows, timing it for :func:`sql_timer`."""
     started = time.perf_counter()
     rows = list(conn.execute(statement).all())

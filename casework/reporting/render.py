@@ -90,11 +90,11 @@ def _section(section: Section) -> str:
     out = [f"<h2>{escape(section.title)}</h2>"]
     if section.trend:
         for name in section.trend[0].values:
-            kpi = KPIS[name]
-            kind = measure_kind(kpi.headline)
+            spec = KPIS[name]
+            kind = measure_kind(spec.headline)
             points = [(p.label, p.values.get(name)) for p in section.trend]
-            out.append(f"<h3>{escape(kpi.title)} ({escape(kpi.headline)}), week by week</h3>")
-            out.append(line_chart(f"{kpi.title} by week", points, kind))
+            out.append(f"<h3>{escape(spec.title)} ({escape(spec.headline)}), week by week</h3>")
+            out.append(line_chart(f"{spec.title} by week", points, kind))
         return "".join(out)
     for kpi in section.kpis:
         out.append(f"<h3>{escape(kpi.title)}</h3>")

@@ -113,7 +113,7 @@ REPORTS: dict[str, ReportSpec] = {
         ReportSpec(
             name="sla-breach-digest",
             title="SLA breach digest",
-            description="Open cases whose SLA is breached or at risk; sent only when there are any.",
+            description="Open cases whose SLA is breached or at risk; sent only if any.",
             period=_hour,
             cron="0 * * * *",
             digest=True,

@@ -37,3 +37,82 @@ async def test_openapi_declares_bearer_security(http: httpx.AsyncClient) -> None
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     assert {"bearer": []} in spec["paths"]["/cases"]["post"]["security"]
     assert "security" not in spec["paths"]["/healthz"]["get"]
+
+
+async def test_people_and_me(http: httpx.AsyncClient, tokens: dict[str, str]) -> None:
+    people = (await http.get("/people", headers=auth(tokens["bob"]))).json()
+    assert [p["id"] for p in people] == ["alice", "bob", "lee", "vera"]
+    me = (await http.get("/people/me", headers=auth(tokens["lee"]))).json()
+    assert me["roles"] == ["team-lead", "agent"]
+    assert me["region"] == "emea"
+    assert (await http.get("/workload", headers=auth(tokens["lee"]))).json() == []
+    team = (await http.get("/workload?team=support", headers=auth(tokens["lee"]))).json()
+    assert {row["person"] for row in team} == {"alice", "bob", "lee"}
+
+
+async def test_definitions(http: httpx.AsyncClient, tokens: dict[str, str]) -> None:
+    head = auth(tokens["vera"])  # reading is fine for read-only people
+    listed = (await http.get("/definitions", headers=head)).json()
+    assert listed == [
+        {
+            "process": "api_ticket",
+            "title": "API test ticket",
+            "latest_version": 1,
+            "versions": [1],
+        }
+    ]
+    one = (await http.get("/definitions/api_ticket", headers=head)).json()
+    assert one["version"] == 1
+    assert len(one["hash"]) == 64
+    assert [s["id"] for s in one["steps"]] == ["triage", "review", "refused", "done"]
+    assert one["case_fields"]["region"] == "enum"
+    assert one["events"] == ["customer_replied"]
+    diagram = await http.get("/definitions/api_ticket/diagram", headers=head)
+    assert diagram.status_code == 200
+    assert diagram.headers["content-type"].startswith("text/plain")
+    assert diagram.text.startswith("flowchart TD")
+    missing = await http.get("/definitions/nope/diagram", headers=head)
+    assert missing.status_code == 404
+    assert missing.json()["error"] == "not_found"
+    no_version = await http.get("/definitions/api_ticket?version=7", headers=head)
+    assert no_version.status_code == 404
+    assert "known versions: 1" in no_version.json()["hint"]
+
+
+async def test_empty_lists_and_validation_errors(
+    http: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    head = auth(tokens["alice"])
+    assert (await http.get("/cases", headers=head)).json() == {"items": [], "next_cursor": None}
+    assert (await http.get("/tasks", headers=head)).json() == {"items": [], "next_cursor": None}
+    bad = await http.get("/cases?priority=extreme&limit=0", headers=head)
+    assert bad.status_code == 422
+    body = bad.json()
+    assert body["error"] == "invalid_request"
+    assert body["message"].startswith("query.priority: ")
+    assert body["message"].endswith("(and 1 more)")
+    assert {d["where"] for d in body["details"]} == {"query.priority", "query.limit"}
+    no_body = await http.post("/cases", headers=head, content=b"{not json")
+    assert no_body.status_code == 422
+    assert no_body.json()["error"] == "invalid_request"
+    missing = await http.get("/cases/C-000000-000000", headers=head)
+    assert missing.status_code == 404
+    assert missing.json()["message"] == "case 'C-000000-000000' not found"
+    timeline = await http.get("/cases/C-000000-000000/timeline", headers=head)
+    assert timeline.status_code == 404
+    cursor = await http.get("/cases?cursor=garbage", headers=head)
+    assert cursor.status_code in (400, 422)
+    assert set(cursor.json()) >= {"error", "message", "hint"}
+
+
+async def test_engine_down_is_503_not_500(http: httpx.AsyncClient, tokens: dict[str, str]) -> None:
+    response = await http.post(
+        "/cases",
+        json={"process": "api_ticket", "data": {"title": "t", "region": "emea"}},
+        headers=auth(tokens["alice"]),
+    )
+    assert response.status_code == 503
+    body = response.json()
+    assert body["error"] == "engine_unavailable"
+    assert "127.0.0.1:1" in body["message"]
+    assert "casework up" in body["hint"]

@@ -75,7 +75,14 @@ async def test_task_life_cycle_and_rejections(
     _error(await act(live, bob, task_id, "claim"), 403, "region")
     # bad form / missing outcome -> 422
     _error(
-        await act(live, alice, task_id, "complete", form={"summary": "x", "minutes": "abc"}, outcome="resolved"),
+        await act(
+            live,
+            alice,
+            task_id,
+            "complete",
+            form={"summary": "x", "minutes": "abc"},
+            outcome="resolved",
+        ),
         422,
         "minutes",
     )

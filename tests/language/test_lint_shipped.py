@@ -256,6 +256,35 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "quorum: 99",
     ),
     (
+        "template placeholder",
+        {"replace": ("${case.summary}", "${case.sumary}")},
+        "E314",
+        "body: |",
+    ),
+    (
+        "assignee of a missing task",
+        {
+            "before_steps": step(
+                "kind: notify", "to: {assignee_of: nope}", "template: acknowledgement"
+            )
+        },
+        "E202",
+        "assignee_of: nope",
+    ),
+    (
+        "quorum too large in a region",
+        {
+            "before_steps": step(
+                "kind: approval",
+                "approvers: {role: coordinator, region: case.region}",
+                "decide: quorum",
+                "quorum: 4",
+            )
+        },
+        "W505",
+        "quorum: 4",
+    ),
+    (
         "sla priority",
         {
             "replace": (
@@ -335,6 +364,20 @@ def test_unknown_role_in_policy(tmp_path: Path) -> None:
         replace=("role: coordinator", "role: coordinater"),
     )
     assert probe.codes_at("E301") == [probe.line("role: coordinater")]
+
+
+def test_approval_rule_region_expression_is_checked(tmp_path: Path) -> None:
+    probe = edit(
+        tmp_path,
+        "approval.yaml",
+        sub="policies",
+        replace=("region: case.region", "region: case.regon"),
+    )
+    target = probe.root / "definitions" / "policy-change-approval.yaml"
+    hits = [d for d in probe.diagnostics() if d.path == str(target) and d.code == "E402"]
+    assert hits, "no E402 for the rule's region"
+    assert "approval rule 'peer-review' region" in hits[0].message
+    assert hits[0].hint == "did you mean 'region'?"
 
 
 def test_shipped_files_are_clean() -> None:

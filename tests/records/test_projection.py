@@ -100,3 +100,24 @@ async def test_activity_retries_while_the_database_is_down(db_url: str) -> None:
     finally:
         up.dispose()
         down.dispose()
+
+
+def test_concurrent_batches_converge(db_url: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    cid = "C-260504-000001"
+    batches = [
+        batch(view(last_seq=n, tasks=[task(cid, s) for s in ("a", "b", "c")]), range(1, n + 1))
+        for n in range(1, 9)
+    ]
+    engine = make_engine(db_url)
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            written = sum(pool.map(lambda b: apply_batch(engine, b), batches))
+        assert written == 8
+        with engine.connect() as conn:
+            assert conn.execute(select(cases.c.last_seq)).scalar_one() == 8
+        assert _count(engine, case_events) == 8
+        assert _count(engine, tasks) == 3
+    finally:
+        engine.dispose()

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from casework.errors import CaseworkError, NotFoundError
 from casework.language.policies import Directory, Person
 from casework.records.directory import load_directory
-from casework.records.projection import apply_batch
+from casework.records.projection import apply_batch_on
 from casework.records.queries import (
     case_timeline,
     get_case,
@@ -80,6 +80,7 @@ def loaded(db_engine: Engine) -> Engine:
         ),
         task(cid(8), "n", created_at=t + dt.timedelta(minutes=13), assignee="ann"),
     ]
+    batches = []
     for n in range(12):
         c = cid(n)
         snap = view(
@@ -97,7 +98,10 @@ def loaded(db_engine: Engine) -> Engine:
             clocks=[clock(started_at=T0 + dt.timedelta(days=n))],
             tasks=[tv for tv in tasks if tv.case_id == c],
         )
-        apply_batch(db_engine, batch(snap, range(1, 4 if n != 1 else 5)))
+        batches.append(batch(snap, range(1, 4 if n != 1 else 5)))
+    with db_engine.begin() as conn:  # one transaction: fast fixture
+        for b in batches:
+            apply_batch_on(conn, b)
     return db_engine
 
 

@@ -29,13 +29,15 @@ Cases (region north = London, east = New York):
 - C8 complaint north/high/email cust-1, opened Dec 4 13:00: 9 days after C1's
   resolution, outside the 7-day reopen window.
 - C9 complaint east/normal/chat cust-9, opened Sun 29 18:00, open (6 h old).
-- S1/S2/S3 feedback-survey cases about C1/C3/C6 (regions of their subject).
+- S1/S2/S3 customer-feedback cases about C1/C3/C6 (S3 names its subject in
+  its ``subject_case_id`` field instead of ``parent_case_id``).
 - P1 policy-change-approval north, opened 20 09:00, approved 24 09:00 (345600 s),
   resolved 24 09:05, two approval tasks. P2 east, opened 25 10:00, rejected 25
   16:00 (21600 s), status rejected.
-- O1 training-onboarding north, opened 16 09:00: module-1 done 18, module-2 done
-  24, assess-1 passed 25, assess-2 failed 26, resolved 27 12:00 (961200 s).
-  O2 east opened 26 09:00, module-1 done 27, open.
+- O1 training-onboarding north, opened 16 09:00: module_product done 18,
+  module_systems done 24, assessment scored 60 on 25 then 85 on 26 (pass mark
+  80), signed off (outcome completed) 27 12:00 (961200 s).
+  O2 east opened 26 09:00, module_product done 27, open.
 """
 
 from __future__ import annotations
@@ -84,6 +86,7 @@ def _case(case_id: str, process: str, opened: dt.datetime, **kw: Any) -> dict[st
         "sla_state": "none",
         "parent_case_id": None,
         "updated_at": opened,
+        "data": {},
     }
     row.update(kw)
     if "team" not in kw and row["region"]:
@@ -124,6 +127,7 @@ def _task(
         "created_at": created,
         "completed_at": done,
         "outcome": "done" if done else None,
+        "form": {},
     }
     row.update(kw)
     return row
@@ -154,18 +158,18 @@ def _cases() -> list[dict[str, Any]]:
               customer="cust-1"),
         _case("C9", c, t(29, 18), region="east", priority="normal", channel="chat",
               customer="cust-9", sla_state="on_track"),
-        _case("S1", "feedback-survey", t(25, 13), region="north", parent_case_id="C1",
+        _case("S1", "customer-feedback", t(25, 13), region="north", parent_case_id="C1",
               status="completed", closed_at=t(26, 10), updated_at=t(26, 10)),
-        _case("S2", "feedback-survey", t(24, 10), region="north", parent_case_id="C3",
+        _case("S2", "customer-feedback", t(24, 10), region="north", parent_case_id="C3",
               status="completed", closed_at=t(24, 12), updated_at=t(24, 12)),
-        _case("S3", "feedback-survey", t(25, 19), region="east", parent_case_id="C6",
-              status="waiting"),
+        _case("S3", "customer-feedback", t(25, 19), region="east",
+              data={"subject_case_id": "C6"}, status="waiting"),
         _case("P1", "policy-change-approval", t(20, 9), region="north", status="resolved",
               resolved_at=t(24, 9, 5), outcome="approved", updated_at=t(24, 9, 5)),
         _case("P2", "policy-change-approval", t(25, 10), region="east", status="rejected",
               closed_at=t(25, 16), outcome="rejected", updated_at=t(25, 16)),
-        _case("O1", "training-onboarding", t(16, 9), region="north", status="resolved",
-              resolved_at=t(27, 12), updated_at=t(27, 12)),
+        _case("O1", "training-onboarding", t(16, 9), region="north", status="completed",
+              resolved_at=t(27, 12), outcome="completed", updated_at=t(27, 12)),
         _case("O2", "training-onboarding", t(26, 9), region="east"),
     ]  # fmt: skip
 
@@ -202,11 +206,12 @@ def _tasks() -> list[dict[str, Any]]:
         _task("C2", "triage", t(27, 20), None),
         _task("P1", "approve-1", t(20, 9), t(22, 9), kind="approval", outcome="approved"),
         _task("P1", "approve-2", t(22, 9), t(24, 9), kind="approval", outcome="approved"),
-        _task("O1", "module-1", t(16, 9), t(18, 9)),
-        _task("O1", "module-2", t(18, 9), t(24, 10)),
-        _task("O1", "assess-1", t(24, 10), t(25, 10), outcome="passed"),
-        _task("O1", "assess-2", t(25, 10), t(26, 10), outcome="failed"),
-        _task("O2", "module-1", t(26, 9), t(27, 9)),
+        _task("O1", "module_product", t(16, 9), t(18, 9)),
+        _task("O1", "module_systems", t(18, 9), t(24, 10)),
+        _task("O1", "assessment", t(24, 10), t(25, 10), form={"score": 60}),
+        _task("O1", "assessment", t(25, 10), t(26, 10), task_id="O1.assessment.2",
+              form={"score": 85}),
+        _task("O2", "module_product", t(26, 9), t(27, 9)),
     ]
 
 
@@ -239,7 +244,7 @@ def _surveys() -> list[dict[str, Any]]:
 
 
 def load(engine: Engine) -> None:
-    """Insert the whole fixture."""
+    """Insert the whole fixture (every row of a table has the same keys: executemany)."""
     with engine.begin() as conn:
         conn.execute(cases.insert(), _cases())
         conn.execute(sla_clocks.insert(), _clocks())

@@ -94,6 +94,7 @@ def test_deployments_have_cron_schedules_in_a_time_zone() -> None:
     assert set(FLOWS) == set(REPORTS)
     crons = {}
     for name, dep in deps.items():
+        assert dep.schedules is not None
         (schedule,) = dep.schedules
         crons[name] = (schedule.schedule.cron, schedule.schedule.timezone)  # type: ignore[union-attr]
     assert crons == {
@@ -102,7 +103,9 @@ def test_deployments_have_cron_schedules_in_a_time_zone() -> None:
         "sla-breach-digest-scheduled": ("0 * * * *", "Europe/London"),
         "monthly-management-scheduled": ("0 8 1 * *", "Europe/London"),
     }
-    ny = deployments("America/New_York")[0].schedules[0].schedule
+    ny_schedules = deployments("America/New_York")[0].schedules
+    assert ny_schedules is not None
+    ny = ny_schedules[0].schedule
     assert ny.timezone == "America/New_York"  # type: ignore[union-attr]
 
 

@@ -95,7 +95,7 @@ def test_escalation_rate_and_levels(loaded: Engine) -> None:
     }  # fmt: skip
     by_process = kpi(loaded, "escalation", by="process")
     assert by_process["complaint"]["rate"] == pytest.approx(2 / 6)
-    assert by_process["feedback-survey"]["escalated"] == 0
+    assert by_process["customer-feedback"]["escalated"] == 0
 
 
 def test_backlog_at_period_end_with_aging(loaded: Engine) -> None:

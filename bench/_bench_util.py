@@ -1,0 +1,169 @@
+"""Shared pieces of ``bench/engine.py``: environment, servers, measurements."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+import shutil
+import statistics
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from temporalio.client import Client, WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from casework.client import SEARCH_ATTRIBUTES, WORKFLOW_TYPE
+from casework.contracts import CaseView, StartCase
+from casework.language.plan import Plan
+from casework.settings import PROJECT_ROOT
+from casework.stack import DevServer, ServerOptions, free_port
+
+BENCH_DIR = Path(__file__).resolve().parent
+DATA_DIR = BENCH_DIR / "data"
+TEST_DEFINITIONS = (
+    PROJECT_ROOT / "tests" / "stack" / "five-actions.yaml",
+    PROJECT_ROOT / "tests" / "cli" / "_cli_test.yaml",
+)
+
+
+def workspace(name: str) -> Path:
+    """A fresh directory under ``bench/data`` with the shipped and benchmark definitions."""
+    root = DATA_DIR / f"{name}-{uuid.uuid4().hex[:6]}"
+    (root / "definitions").mkdir(parents=True)
+    for f in (PROJECT_ROOT / "definitions").glob("*.yaml"):
+        shutil.copy(f, root / "definitions" / f.name)
+    for f in TEST_DEFINITIONS:
+        shutil.copy(f, root / "definitions" / f.name.lstrip("_").replace("_", "-"))
+    return root
+
+
+async def start_server(root: Path, *, tuned: bool, label: str) -> DevServer:
+    """Start a dev server with its own SQLite file in ``root``."""
+    server = DevServer(
+        ServerOptions(
+            db_file=root / f"temporal-{label}.db",
+            port=free_port(),
+            headless=True,
+            search_attributes=SEARCH_ATTRIBUTES,
+            tuned=tuned,
+            log_file=root / f"temporal-{label}.log",
+        )
+    )
+    await server.start()
+    return server
+
+
+async def client_for(server: DevServer) -> Client:
+    """A pydantic-converter client of ``server``."""
+    return await Client.connect(server.address, data_converter=pydantic_data_converter)
+
+
+def case_ids(n: int, prefix: str) -> list[str]:
+    """``n`` unique case-like ids."""
+    tag = uuid.uuid4().hex[:6].upper()
+    return [f"C-{prefix}{tag}-{i:05d}" for i in range(n)]
+
+
+async def start_cases(
+    client: Client, plan: Plan, ids: Sequence[str], queue: str, data: dict[str, Any]
+) -> list[WorkflowHandle[Any, CaseView]]:
+    """Start one CaseWorkflow per id, 50 starts in flight at a time."""
+    sem = asyncio.Semaphore(50)
+
+    async def one(cid: str) -> WorkflowHandle[Any, CaseView]:
+        async with sem:
+            return await client.start_workflow(
+                WORKFLOW_TYPE,
+                StartCase(case_id=cid, plan=plan.ref, data=data, opened_by="bench"),
+                id=cid,
+                task_queue=queue,
+                result_type=CaseView,
+            )
+
+    return list(await asyncio.gather(*[one(c) for c in ids]))
+
+
+async def start_handwritten(
+    client: Client, ids: Sequence[str], queue: str
+) -> list[WorkflowHandle[Any, Any]]:
+    """Start one HandWrittenCase per id."""
+    sem = asyncio.Semaphore(50)
+
+    async def one(cid: str) -> WorkflowHandle[Any, Any]:
+        async with sem:
+            return await client.start_workflow("HandWrittenCase", cid, id=cid, task_queue=queue)
+
+    return list(await asyncio.gather(*[one(c) for c in ids]))
+
+
+async def throughput(
+    start: Callable[[], Awaitable[Sequence[WorkflowHandle[Any, Any]]]],
+) -> tuple[float, list[Any]]:
+    """Start a batch and wait for every result; return (cases per second, handles)."""
+    t0 = time.perf_counter()
+    handles = list(await start())
+    await asyncio.gather(*[h.result() for h in handles])
+    return len(handles) / (time.perf_counter() - t0), handles
+
+
+async def history_size(
+    handles: Sequence[WorkflowHandle[Any, Any]], sample: int = 10
+) -> tuple[float, float]:
+    """Mean history events and bytes per workflow over a sample of ``handles``."""
+    events: list[int] = []
+    sizes: list[int] = []
+    for h in handles[:sample]:
+        hist = await h.fetch_history()
+        events.append(len(hist.events))
+        sizes.append(sum(e.ByteSize() for e in hist.events))
+    return statistics.mean(events), statistics.mean(sizes)
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """The ``p``-th percentile (nearest rank) of ``values``."""
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
+    return ordered[k]
+
+
+def rss_bytes() -> int:
+    """Resident set size of this process."""
+    gc.collect()
+    with open(f"/proc/{os.getpid()}/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+@dataclass
+class Row:
+    """One line of the results table."""
+
+    name: str
+    value: str
+    goal: str = ""
+    met: bool | None = None
+
+
+def print_table(rows: Sequence[Row]) -> None:
+    """Print ``rows`` as a fixed-width table."""
+    width = max(len(r.name) for r in rows) + 2
+    vwidth = max(len(r.value) for r in rows) + 2
+    print(f"{'measure':<{width}}{'value':<{vwidth}}{'goal':<16}met")
+    print("-" * (width + vwidth + 22))
+    for r in rows:
+        met = "" if r.met is None else ("yes" if r.met else "NO")
+        print(f"{r.name:<{width}}{r.value:<{vwidth}}{r.goal:<16}{met}")
+
+
+def dispose(engine: Engine | None) -> None:
+    """Dispose an engine if there is one."""
+    if engine is not None:
+        engine.dispose()

@@ -1,0 +1,319 @@
+"""Engine benchmark: interpreter overhead, dev-server tuning, Update latency, memory, history.
+
+Run ``python bench/engine.py`` (``--quick`` for a smaller run). Everything runs
+on dev servers started from the ``temporal`` CLI of the venv, with a worker in
+this process and SQLite records in ``bench/data/``. Prints a table and, as the
+LAST line, one JSON object with every figure and whether each goal was met.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _autopilot import drive  # noqa: E402
+from _bench_util import (  # noqa: E402
+    Row,
+    case_ids,
+    client_for,
+    history_size,
+    percentile,
+    print_table,
+    rss_bytes,
+    start_cases,
+    start_handwritten,
+    start_server,
+    throughput,
+    workspace,
+)
+from _handwritten import HandWrittenCase  # noqa: E402
+
+from casework.client import actor_for, open_case, task_action  # noqa: E402
+from casework.contracts import TaskAction  # noqa: E402
+from casework.errors import TaskActionRejected  # noqa: E402
+from casework.language.compiler import load_plans  # noqa: E402
+from casework.language.plan import Plan  # noqa: E402
+from casework.records.db import make_engine, upgrade  # noqa: E402
+from casework.settings import PROJECT_ROOT, Settings  # noqa: E402
+from workers.worker import build_worker, case_workflow  # noqa: E402
+
+SHIPPED = sorted(p.stem for p in (PROJECT_ROOT / "definitions").glob("*.yaml"))
+
+
+async def _interpreter_vs_handwritten(
+    client: Any, five: Plan, queue: str, n: int, rounds: int, out: dict[str, Any]
+) -> None:
+    await throughput(lambda: start_cases(client, five, case_ids(10, "W"), queue, {"customer": "w"}))
+    await throughput(lambda: start_handwritten(client, case_ids(10, "V"), queue))
+    cw, hw = [], []
+    cw_handles: list[Any] = []
+    hw_handles: list[Any] = []
+    for _ in range(rounds):  # alternate so CPU noise hits both alike
+        rate, cw_handles = await throughput(
+            lambda: start_cases(client, five, case_ids(n, "E"), queue, {"customer": "acme"})
+        )
+        cw.append(rate)
+        rate, hw_handles = await throughput(
+            lambda: start_handwritten(client, case_ids(n, "H"), queue)
+        )
+        hw.append(rate)
+    cw_events, cw_bytes = await history_size(cw_handles)
+    hw_events, hw_bytes = await history_size(hw_handles)
+    out.update(
+        interpreter_cases_per_s=statistics.median(cw),
+        handwritten_cases_per_s=statistics.median(hw),
+        interpreter_history_events=cw_events,
+        interpreter_history_bytes=cw_bytes,
+        handwritten_history_events=hw_events,
+        handwritten_history_bytes=hw_bytes,
+    )
+    out["throughput_ratio"] = out["interpreter_cases_per_s"] / out["handwritten_cases_per_s"]
+    out["history_bytes_ratio"] = cw_bytes / hw_bytes
+
+
+async def _latency(client: Any, five: Plan, queue: str, k: int) -> float:
+    lat = []
+    for _ in range(k):
+        t0 = time.perf_counter()
+        (h,) = await start_cases(client, five, case_ids(1, "L"), queue, {"customer": "acme"})
+        await h.result()
+        lat.append(time.perf_counter() - t0)
+    return statistics.median(lat) * 1000
+
+
+async def _updates(
+    client: Any, plan: Plan, settings: Settings, n: int, out: dict[str, Any]
+) -> None:
+    alice, carol = actor_for("alice", settings), actor_for("carol", settings)
+    views = await asyncio.gather(
+        *[
+            open_case(
+                client, plan, {"customer": f"u{i}", "region": "emea"}, alice, settings=settings
+            )
+            for i in range(n + 5)
+        ]
+    )
+    ok, rejected = [], []
+    for i, view in enumerate(views):
+        tid = f"{view.case_id}.review.1"
+        t0 = time.perf_counter()
+        try:
+            await task_action(client, "claim", TaskAction(task_id=tid, actor=carol))
+        except TaskActionRejected:
+            pass
+        dt_rej = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        await task_action(client, "claim", TaskAction(task_id=tid, actor=alice))
+        dt_ok = time.perf_counter() - t0
+        if i >= 5:  # the first few warm connections and caches
+            ok.append(dt_ok * 1000)
+            rejected.append(dt_rej * 1000)
+    out.update(
+        update_p50_ms=percentile(ok, 50),
+        update_p95_ms=percentile(ok, 95),
+        rejected_p95_ms=percentile(rejected, 95),
+    )
+
+
+async def _memory(client: Any, plan: Plan, settings: Settings, n: int, out: dict[str, Any]) -> None:
+    alice = actor_for("alice", settings)
+    before = rss_bytes()
+    sem = asyncio.Semaphore(50)
+
+    async def one(i: int) -> None:
+        async with sem:
+            await open_case(
+                client, plan, {"customer": f"m{i}", "region": "emea"}, alice, settings=settings
+            )
+
+    await asyncio.gather(*[one(i) for i in range(n)])
+    await asyncio.sleep(1.0)
+    out["memory_per_waiting_case_kb"] = (rss_bytes() - before) / n / 1024
+    out["memory_cases"] = n
+
+
+async def _per_process(
+    client: Any, plans: dict[str, Plan], settings: Settings, out: dict[str, Any]
+) -> None:
+    from temporalio.client import Client
+
+    per: dict[str, Any] = {}
+    assert isinstance(client, Client)
+    for name in SHIPPED:
+        plan = plans.get(name)
+        if plan is None:
+            continue
+        try:
+            case_id, ended = await drive(client, plan, settings, budget=15.0)
+            hist = await client.get_workflow_handle(case_id).fetch_history()
+            per[name] = {
+                "events": len(hist.events),
+                "bytes": sum(e.ByteSize() for e in hist.events),
+                "ended": ended,
+            }
+        except Exception as exc:  # report, do not abort the whole run
+            per[name] = {"error": str(exc)[:200]}
+    out["per_process"] = per
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Run every measurement and return the figures."""
+    root = workspace("engine")
+    url = f"sqlite:///{root / 'records.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    plans = {p.process: p for p in load_plans(root / "definitions", PROJECT_ROOT / "policies")}
+    five = plans["five-actions"]
+    queue = "bench"
+    out: dict[str, Any] = {"n": args.n, "rounds": args.rounds}
+    workflows = [case_workflow(), HandWrittenCase]
+
+    tuned = await start_server(root, tuned=True, label="tuned")
+    settings = Settings(
+        task_queue=queue,
+        database_url=url,
+        definitions_dir=root / "definitions",
+        temporal_address=tuned.address,
+    )
+    try:
+        client = await client_for(tuned)
+        worker = build_worker(
+            client, settings, list(plans.values()), engine=engine, workflows=workflows
+        )
+        async with worker:
+            say("interpreter vs hand-written on the tuned server")
+            await _interpreter_vs_handwritten(client, five, queue, args.n, args.rounds, out)
+            out["tuned_latency_ms"] = await _latency(client, five, queue, 10)
+            say("Update latency")
+            await _updates(client, plans["cli-test"], settings, args.updates, out)
+            say("history per shipped process")
+            await _per_process(client, plans, settings, out)
+            say(f"memory of {args.memory} waiting cases")
+            await _memory(client, plans["cli-test"], settings, args.memory, out)
+    finally:
+        tuned.stop()
+
+    default = await start_server(root, tuned=False, label="default")
+    try:
+        say("the same workload on a default dev server")
+        client = await client_for(default)
+        worker = build_worker(
+            client, settings, [], engine=engine, workflows=workflows, deploy=False
+        )
+        async with worker:
+            await throughput(
+                lambda: start_cases(client, five, case_ids(10, "W"), queue, {"customer": "w"})
+            )
+            rates = []
+            for _ in range(args.rounds):
+                rate, _h = await throughput(
+                    lambda: start_cases(
+                        client, five, case_ids(args.n, "D"), queue, {"customer": "d"}
+                    )
+                )
+                rates.append(rate)
+            out["default_cases_per_s"] = statistics.median(rates)
+            out["default_latency_ms"] = await _latency(client, five, queue, 10)
+    finally:
+        default.stop()
+    engine.dispose()
+    out["tuned_vs_default_throughput"] = out["interpreter_cases_per_s"] / out["default_cases_per_s"]
+    out["tuned_vs_default_latency"] = out["default_latency_ms"] / out["tuned_latency_ms"]
+    return out
+
+
+def say(message: str) -> None:
+    """Progress on stderr."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+GOALS: list[tuple[str, str, str, Any]] = [
+    ("throughput_ratio", "interpreter / hand-written cases/s", ">= 0.95", lambda v: v >= 0.95),
+    (
+        "history_bytes_ratio",
+        "history bytes interpreter / hand-written",
+        "<= 1.10",
+        lambda v: v <= 1.10,
+    ),
+    ("tuned_vs_default_throughput", "tuned / default server cases/s", ">= 2.5", lambda v: v >= 2.5),
+    ("update_p50_ms", "task Update p50 (ms)", "<= 15", lambda v: v <= 15),
+    ("update_p95_ms", "task Update p95 (ms)", "<= 25", lambda v: v <= 25),
+    ("rejected_p95_ms", "rejected Update p95 (ms)", "<= 15", lambda v: v <= 15),
+    ("memory_per_waiting_case_kb", "worker KB per waiting case", "<= 80", lambda v: v <= 80),
+]
+
+
+def report(out: dict[str, Any]) -> None:
+    """Print the table, then the JSON line."""
+    rows = [
+        Row("interpreter cases/s (5 actions)", f"{out['interpreter_cases_per_s']:.1f}"),
+        Row("hand-written cases/s", f"{out['handwritten_cases_per_s']:.1f}"),
+        Row(
+            "history events interpreter/hand",
+            f"{out['interpreter_history_events']:.0f} / {out['handwritten_history_events']:.0f}",
+        ),
+        Row(
+            "history bytes interpreter/hand",
+            f"{out['interpreter_history_bytes']:.0f} / {out['handwritten_history_bytes']:.0f}",
+        ),
+        Row("default server cases/s", f"{out['default_cases_per_s']:.1f}"),
+        Row(
+            "latency tuned / default (ms)",
+            f"{out['tuned_latency_ms']:.0f} / {out['default_latency_ms']:.0f}",
+        ),
+        Row("latency ratio default/tuned", f"{out['tuned_vs_default_latency']:.2f}"),
+    ]
+    goals: dict[str, bool] = {}
+    for key, label, goal, check in GOALS:
+        met = bool(check(out[key]))
+        goals[key] = met
+        rows.append(Row(label, f"{out[key]:.2f}", goal, met))
+    for name, figures in out["per_process"].items():
+        if "error" in figures:
+            rows.append(Row(f"history {name}", f"error: {figures['error'][:60]}"))
+        else:
+            rows.append(
+                Row(
+                    f"history {name}",
+                    f"{figures['events']} ev, {figures['bytes']} B ({figures['ended']})",
+                )
+            )
+    print_table(rows)
+    out["goals_met"] = goals
+    print(json.dumps(out, default=str, sort_keys=True))
+
+
+def main() -> int:
+    """Parse options, run, report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100, help="cases per throughput round")
+    parser.add_argument("--rounds", type=int, default=2, help="throughput rounds per variant")
+    parser.add_argument("--updates", type=int, default=60, help="cases for the Update latency")
+    parser.add_argument(
+        "--memory", type=int, default=500, help="waiting cases for the memory figure"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="small run (n=30, rounds=1, memory=100)"
+    )
+    args = parser.parse_args()
+    if args.quick:
+        args.n, args.rounds, args.updates, args.memory = 30, 1, 20, 100
+    logging.basicConfig(level=logging.ERROR)
+    warnings.simplefilter("ignore")
+    report(asyncio.run(run(args)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+"""A tiny workflow that sends projection batches like CaseWorkflow, continuing as new once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from casework.contracts import ProjectionBatch
+
+
+@workflow.defn(name="RebuildProbe")
+class RebuildProbe:
+    """Project ``first`` batches, continue as new, then project ``rest``."""
+
+    @workflow.run
+    async def run(self, first: list[ProjectionBatch], rest: list[ProjectionBatch]) -> int:
+        """Send every batch through ``records.project``."""
+        sent = 0
+        for batch in first:
+            await workflow.execute_activity(
+                "records.project", batch, start_to_close_timeout=dt.timedelta(seconds=10)
+            )
+            sent += 1
+        if rest:
+            workflow.continue_as_new(args=[rest, []])
+        return sent

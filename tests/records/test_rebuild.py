@@ -1,0 +1,71 @@
+"""Rebuilding records from Temporal histories, across continue-as-new."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import Engine, func, select
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from casework.contracts import ProjectionBatch
+from casework.errors import NotFoundError
+from casework.records.queries import get_case
+from casework.records.rebuild import rebuild
+from casework.records.tables import case_events, tasks
+from tests.records.factories import batch, task, view
+from tests.records.probe_workflow import RebuildProbe
+
+
+def _pydantic_client(env: WorkflowEnvironment) -> Client:
+    config = env.client.config()
+    config["data_converter"] = pydantic_data_converter
+    return Client(**config)
+
+
+@activity.defn(name="records.project")
+async def lost_projection(batch: ProjectionBatch) -> int:
+    """Pretend to project: the records stay empty, as after losing the database."""
+    return 0
+
+
+async def test_rebuild_one_case_across_runs(
+    time_env: WorkflowEnvironment, task_queue: str, db_engine: Engine
+) -> None:
+    client = _pydantic_client(time_env)
+    case_id = f"C-260504-{uuid.uuid4().hex[:6].upper()}"
+    b1 = batch(view(case_id=case_id, last_seq=2), [1, 2])
+    b2 = batch(view(case_id=case_id, last_seq=3, tasks=[task(case_id)]), [3])
+    b3 = batch(
+        view(
+            case_id=case_id, last_seq=5, status="resolved", tasks=[task(case_id, state="completed")]
+        ),
+        [4, 5],
+    )
+    async with Worker(
+        client, task_queue=task_queue, workflows=[RebuildProbe], activities=[lost_projection]
+    ):
+        await client.execute_workflow(
+            RebuildProbe.run, args=[[b1, b2], [b3]], id=case_id, task_queue=task_queue
+        )
+    result = await rebuild(client, db_engine, case_id)
+    assert (result.runs, result.batches, result.new_events) == (2, 3, 5)
+    detail = get_case(db_engine, case_id)
+    assert (detail.status, detail.last_seq) == ("resolved", 5)
+    with db_engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(case_events)).scalar_one() == 5
+        assert conn.execute(select(tasks.c.state)).scalar_one() == "completed"
+    again = await rebuild(client, db_engine, case_id)
+    assert (again.batches, again.new_events) == (3, 0)
+
+
+async def test_rebuild_unknown_case(time_env: WorkflowEnvironment, db_engine: Engine) -> None:
+    client = _pydantic_client(time_env)
+    with pytest.raises(NotFoundError, match="C-000000-000000"):
+        await rebuild(client, db_engine, "C-000000-000000")
+    with pytest.raises(ValueError, match="not both"):
+        await rebuild(client, db_engine)
