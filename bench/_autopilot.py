@@ -105,7 +105,8 @@ async def _act(
     for person in candidates(task, done_by)[:6]:
         if person.id == opener and len(candidates(task, done_by)) > 1:
             continue
-        for outcome in (task.outcomes or [None])[:3] if verb == "complete" else [None]:
+        outcomes: list[str | None] = list(task.outcomes[:3]) if verb == "complete" else []
+        for outcome in outcomes or [None]:
             try:
                 await task_action(
                     client,

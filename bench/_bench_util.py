@@ -135,7 +135,12 @@ def percentile(values: Sequence[float], p: float) -> float:
 def rss_bytes() -> int:
     """Resident set size of this process."""
     gc.collect()
-    with open(f"/proc/{os.getpid()}/status", encoding="ascii") as f:
+    return rss_of(os.getpid())
+
+
+def rss_of(pid: int) -> int:
+    """Resident set size of process ``pid``."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as f:
         for line in f:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) * 1024

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -114,7 +115,11 @@ def main() -> int:
         print(f"{name:<24}{n:>7}{seconds:>10.3f}{rate(seconds, n):>11.0f}")
     limit = 2.0 * args.count / 1000
     goal = total_s < limit
-    print(f"wall clock for the loop: {wall_s:.3f} s ({len(docs)} files, {len(hashes)} hashes)")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    print(
+        f"wall clock for the loop: {wall_s:.3f} s ({len(docs)} files, {len(hashes)} hashes, "
+        f"load average {load:.1f} on {os.cpu_count()} CPUs)"
+    )
     print(f"goal: {args.count} definitions in under {limit:.1f} s: {'met' if goal else 'NOT met'}")
     figures = {
         "definitions": done,
@@ -125,6 +130,7 @@ def main() -> int:
         "compile_seconds": round(compile_s, 4),
         "total_seconds": round(total_s, 4),
         "wall_seconds": round(wall_s, 4),
+        "load_average": round(load, 2),
         "definitions_per_second": round(rate(total_s, done), 1),
         "diagnostics": diagnostics,
         "goal_met": goal,

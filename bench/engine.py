@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
+import os
+import signal
 import statistics
+import subprocess
 import sys
 import time
 import warnings
@@ -22,31 +26,31 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _autopilot import drive  # noqa: E402
-from _bench_util import (  # noqa: E402
+from _autopilot import drive
+from _bench_util import (
     Row,
     case_ids,
     client_for,
     history_size,
     percentile,
     print_table,
-    rss_bytes,
+    rss_of,
     start_cases,
     start_handwritten,
     start_server,
     throughput,
     workspace,
 )
-from _handwritten import HandWrittenCase  # noqa: E402
+from _handwritten import HandWrittenCase
 
-from casework.client import actor_for, open_case, task_action  # noqa: E402
-from casework.contracts import TaskAction  # noqa: E402
-from casework.errors import TaskActionRejected  # noqa: E402
-from casework.language.compiler import load_plans  # noqa: E402
-from casework.language.plan import Plan  # noqa: E402
-from casework.records.db import make_engine, upgrade  # noqa: E402
-from casework.settings import PROJECT_ROOT, Settings  # noqa: E402
-from workers.worker import build_worker, case_workflow  # noqa: E402
+from casework.client import actor_for, open_case, task_action
+from casework.contracts import TaskAction
+from casework.errors import TaskActionRejected
+from casework.language.compiler import load_plans
+from casework.language.plan import Plan
+from casework.records.db import make_engine, upgrade
+from casework.settings import PROJECT_ROOT, Settings
+from workers.worker import build_worker, case_workflow
 
 SHIPPED = sorted(p.stem for p in (PROJECT_ROOT / "definitions").glob("*.yaml"))
 
@@ -108,10 +112,8 @@ async def _updates(
     for i, view in enumerate(views):
         tid = f"{view.case_id}.review.1"
         t0 = time.perf_counter()
-        try:
+        with contextlib.suppress(TaskActionRejected):
             await task_action(client, "claim", TaskAction(task_id=tid, actor=carol))
-        except TaskActionRejected:
-            pass
         dt_rej = time.perf_counter() - t0
         t0 = time.perf_counter()
         await task_action(client, "claim", TaskAction(task_id=tid, actor=alice))
@@ -126,20 +128,52 @@ async def _updates(
     )
 
 
-async def _memory(client: Any, plan: Plan, settings: Settings, n: int, out: dict[str, Any]) -> None:
-    alice = actor_for("alice", settings)
-    before = rss_bytes()
-    sem = asyncio.Semaphore(50)
-
-    async def one(i: int) -> None:
-        async with sem:
+async def _memory(
+    client: Any, plan: Plan, settings: Settings, n: int, out: dict[str, Any], sandboxed: bool
+) -> None:
+    """RSS growth of a separate worker process per case waiting on a task."""
+    mode = "sandboxed" if sandboxed else "unsandboxed"
+    queue = f"mem-{mode}"
+    env = {
+        **os.environ,
+        "CASEWORK_TEMPORAL_ADDRESS": settings.temporal_address,
+        "CASEWORK_DATABASE_URL": settings.records_url(),
+        "CASEWORK_TASK_QUEUE": queue,
+        "CASEWORK_DEFINITIONS_DIR": str(settings.definitions_dir),
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
+    cmd = [sys.executable, "-m", "workers", *([] if sandboxed else ["--no-sandbox"])]
+    proc = subprocess.Popen(  # noqa: ASYNC220 - returns at once
+        cmd, env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        mine = settings.model_copy(update={"task_queue": queue})
+        alice = actor_for("alice", settings)
+        for i in range(10):  # warm the worker: imports, caches, first sandbox
             await open_case(
-                client, plan, {"customer": f"m{i}", "region": "emea"}, alice, settings=settings
+                client, plan, {"customer": f"w{i}", "region": "emea"}, alice, settings=mine, wait=60
             )
+        await asyncio.sleep(0.5)
+        before = rss_of(proc.pid)
+        sem = asyncio.Semaphore(50)
 
-    await asyncio.gather(*[one(i) for i in range(n)])
-    await asyncio.sleep(1.0)
-    out["memory_per_waiting_case_kb"] = (rss_bytes() - before) / n / 1024
+        async def one(i: int) -> None:
+            async with sem:
+                await open_case(
+                    client,
+                    plan,
+                    {"customer": f"m{i}", "region": "emea"},
+                    alice,
+                    settings=mine,
+                    wait=60,
+                )
+
+        await asyncio.gather(*[one(i) for i in range(n)])
+        await asyncio.sleep(1.0)
+        out[f"memory_per_waiting_case_kb_{mode}"] = (rss_of(proc.pid) - before) / n / 1024
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.to_thread(proc.wait, 30)
     out["memory_cases"] = n
 
 
@@ -199,8 +233,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await _updates(client, plans["cli-test"], settings, args.updates, out)
             say("history per shipped process")
             await _per_process(client, plans, settings, out)
-            say(f"memory of {args.memory} waiting cases")
-            await _memory(client, plans["cli-test"], settings, args.memory, out)
+            for sandboxed in (True, False):
+                say(f"worker memory of {args.memory} waiting cases (sandboxed={sandboxed})")
+                await _memory(client, plans["cli-test"], settings, args.memory, out, sandboxed)
+            out["memory_per_waiting_case_kb"] = out["memory_per_waiting_case_kb_sandboxed"]
     finally:
         tuned.stop()
 
@@ -251,6 +287,12 @@ GOALS: list[tuple[str, str, str, Any]] = [
     ("update_p95_ms", "task Update p95 (ms)", "<= 25", lambda v: v <= 25),
     ("rejected_p95_ms", "rejected Update p95 (ms)", "<= 15", lambda v: v <= 15),
     ("memory_per_waiting_case_kb", "worker KB per waiting case", "<= 80", lambda v: v <= 80),
+    (
+        "memory_per_waiting_case_kb_unsandboxed",
+        "same, --no-sandbox worker",
+        "<= 80",
+        lambda v: v <= 80,
+    ),
 ]
 
 

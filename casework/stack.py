@@ -51,6 +51,7 @@ class StackOptions:
         reports: Start the Prefect report schedule.
         api_port: HTTP API port.
         tuned: Apply the dev-server tuning.
+        reports_port: Port of the local Prefect server of the report schedule.
     """
 
     data_dir: Path
@@ -60,6 +61,7 @@ class StackOptions:
     reports: bool = True
     api_port: int = 8400
     tuned: bool = True
+    reports_port: int = 4200
 
 
 @dataclass
@@ -174,7 +176,15 @@ class Stack:
     def _start_reports(self) -> None:
         log_file = (self.options.data_dir / "reports.log").open("ab")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "casework.cli.main", "report", "serve"],
+            [
+                sys.executable,
+                "-m",
+                "casework.cli.main",
+                "report",
+                "serve",
+                "--port",
+                str(self.options.reports_port),
+            ],
             stdout=log_file,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -186,15 +196,17 @@ class Stack:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGINT)
                 try:
-                    await asyncio.to_thread(proc.wait, 15)
+                    await asyncio.to_thread(proc.wait, 10)
                 except subprocess.TimeoutExpired:
-                    proc.kill()
+                    # it may be stuck starting its Prefect server: stop the whole group it leads
+                    _kill_group(proc)
             log_file.close()
 
         self._stoppers.append(("report schedule", stop_reports))
-        self.rows.append(
-            ("Report schedule", f"pid {proc.pid}, log {self.options.data_dir / 'reports.log'}")
-        )
+        self.rows += [
+            ("Report schedule", f"pid {proc.pid}, log {self.options.data_dir / 'reports.log'}"),
+            ("Prefect UI", f"http://127.0.0.1:{self.options.reports_port}"),
+        ]
 
     async def stop(self) -> None:
         """Stop everything started, newest first; never raises."""
@@ -204,6 +216,18 @@ class Stack:
                 await stopper()
             except Exception as exc:  # keep stopping the rest
                 log.warning("stopping %s failed: %s", name, exc)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the process group led by ``proc`` (started with a new session), then SIGKILL."""
+    for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def _sync(fn: Callable[[], None]) -> Callable[[], Awaitable[None]]:

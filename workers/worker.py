@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from casework.errors import ConfigError
@@ -157,6 +157,7 @@ def build_worker(
     max_concurrent_activities: int = MAX_CONCURRENT_ACTIVITIES,
     max_concurrent_workflow_tasks: int = MAX_CONCURRENT_WORKFLOW_TASKS,
     deploy: bool = True,
+    sandboxed: bool = True,
     **worker_options: Any,
 ) -> Worker:
     """Build a worker running the case workflow and all activities.
@@ -172,6 +173,8 @@ def build_worker(
         max_concurrent_activities: Activity slots (and threads for the sync activities).
         max_concurrent_workflow_tasks: Workflow task slots.
         deploy: Register and deploy ``plans`` (False: leave the registry alone).
+        sandboxed: Run workflows in the determinism sandbox (False: about half the
+            memory per cached case, but non-deterministic imports are no longer caught).
         **worker_options: Passed to :class:`temporalio.worker.Worker`.
     """
     import activities as activity_pkg
@@ -187,7 +190,9 @@ def build_worker(
         from activities._db import set_engine
 
         set_engine(engine)
-    worker_options.setdefault("workflow_runner", sandbox_runner())
+    worker_options.setdefault(
+        "workflow_runner", sandbox_runner() if sandboxed else UnsandboxedWorkflowRunner()
+    )
     worker_options.setdefault("graceful_shutdown_timeout", GRACEFUL_SHUTDOWN)
     return Worker(
         client,
@@ -208,6 +213,7 @@ async def run_worker(
     *,
     stop: asyncio.Event | None = None,
     on_ready: Callable[[Worker], None] | None = None,
+    sandboxed: bool = True,
 ) -> None:
     """Run one worker until SIGINT/SIGTERM (or ``stop`` is set), then shut it down.
 
@@ -225,7 +231,7 @@ async def run_worker(
     engine = engine_from_settings()
     ensure_current(engine)
     client = await connect(settings)
-    worker = build_worker(client, settings, plans, engine=engine)
+    worker = build_worker(client, settings, plans, engine=engine, sandboxed=sandboxed)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     installed: list[signal.Signals] = []

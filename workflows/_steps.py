@@ -40,7 +40,9 @@ from casework.language.model import (
     SubprocessStep,
     TaskStep,
     WaitStep,
+    is_ident,
 )
+from casework.language.plan import PlanRef
 from casework.registry import REGISTRY
 from workflows import _btime, _expr, _rules
 from workflows._data import InvalidData, validate_case_data
@@ -186,7 +188,7 @@ class StepsMixin(SlaMixin):
     def _team(self, text: str | None, where: str) -> str | None:
         if text is None:
             return None
-        if _rules_ident(text):
+        if is_ident(text):
             return text
         value = self.evaluate(text, where)
         return None if value is None else str(value)
@@ -325,8 +327,8 @@ class StepsMixin(SlaMixin):
                 rule=rule.name,
                 strategy=rule.strategy,
                 role=task.role or rule.role,
-                team=task.team if "team" in rule.within else None,
-                region=task.region if "region" in rule.within else None,
+                team=(task.team or self.st.data.get("team")) if "team" in rule.within else None,
+                region=(task.region or self.st.data.get("region")) if "region" in rule.within else None,
                 skills=sorted(set(rule.skills) | set(task.skills)),
             ),
             result_type=str,
@@ -698,7 +700,7 @@ class StepsMixin(SlaMixin):
             except Exception as exc:  # a worker with the plan may take the retried task
                 raise RuntimeError(f"step {step.id}: {exc}") from None
             tok.wait = {"plan": plan.ref.model_dump(), "child": child_id}
-        ref = REGISTRY.get(_plan_ref(tok.wait["plan"]))
+        ref = REGISTRY.get(PlanRef.model_validate(tok.wait["plan"]))
         data = {k: self.evaluate(v, f"step {step.id}: input.{k}") for k, v in step.input.items()}
         try:
             data = validate_case_data(ref, data)
@@ -772,18 +774,6 @@ class StepsMixin(SlaMixin):
             outcome=view.outcome,
         )
         return step.next
-
-
-def _rules_ident(text: str) -> bool:
-    from casework.language.model import is_ident
-
-    return is_ident(text)
-
-
-def _plan_ref(raw: dict[str, Any]) -> Any:
-    from casework.language.plan import PlanRef
-
-    return PlanRef.model_validate(raw)
 
 
 def _jsonable_input(data: dict[str, Any]) -> dict[str, Any]:

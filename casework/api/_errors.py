@@ -47,8 +47,7 @@ _FORBIDDEN = re.compile(
 )
 _NOT_FOUND = re.compile(r"\bnot found\b", re.IGNORECASE)
 _CONFLICT = re.compile(
-    r"\balready\b|no longer|is not claimed|is claimed by|\bclosed\b|"
-    r"is (completed|cancelled|expired|resolved|rejected|failed)\b",
+    r"\balready\b|no longer|is not claimed|is claimed by|\bclosed\b|no more actions",
     re.IGNORECASE,
 )
 _REJECTION_HINTS = {

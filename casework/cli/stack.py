@@ -26,6 +26,9 @@ def up(
     port: Annotated[int, typer.Option("--port", help="Temporal gRPC port.")] = 7233,
     ui_port: Annotated[int | None, typer.Option("--ui-port", help="Temporal Web UI port.")] = None,
     api_port: Annotated[int | None, typer.Option("--api-port", help="HTTP API port.")] = None,
+    reports_port: Annotated[
+        int, typer.Option("--reports-port", help="Port of the local Prefect server.")
+    ] = 4200,
     no_api: Annotated[bool, typer.Option("--no-api", help="Do not start the HTTP API.")] = False,
     no_reports: Annotated[
         bool, typer.Option("--no-reports", help="Do not start the report schedule.")
@@ -47,6 +50,7 @@ def up(
         reports=not no_reports,
         api_port=api_port if api_port is not None else settings.api_port,
         tuned=not untuned,
+        reports_port=reports_port,
     )
 
     def ready(stack: Stack) -> None:
@@ -68,7 +72,15 @@ def up(
     err_console.print("stopped.", markup=False)
 
 
-def worker() -> None:
+def worker(
+    no_sandbox: Annotated[
+        bool,
+        typer.Option(
+            "--no-sandbox",
+            help="Run workflows outside the determinism sandbox (less memory per case).",
+        ),
+    ] = False,
+) -> None:
     """Run one worker against the configured Temporal until Ctrl-C/SIGTERM."""
     from workers.worker import run_worker
 
@@ -80,7 +92,7 @@ def worker() -> None:
         markup=False,
     )
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_worker(settings))
+        asyncio.run(run_worker(settings, sandboxed=not no_sandbox))
 
 
 def register(app: typer.Typer) -> None:

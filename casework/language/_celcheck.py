@@ -155,7 +155,7 @@ _LINKS = frozenset(
     }
 )
 _MACROS = frozenset({"exists", "all", "exists_one", "map", "filter"})
-_OPS = {
+OPERATORS = _OPS = {
     "relation_lt": "<",
     "relation_le": "<=",
     "relation_gt": ">",

@@ -112,6 +112,28 @@ def _where(model: type[BaseModel] | None, data: Any, path: Path) -> str:
     return f"'{parent[-1]}'" if parent else "the file"
 
 
+def _step_prefix(data: Any, path: Path) -> str:
+    """``step 'triage': `` when ``path`` is inside a step, else empty."""
+    label = ""
+    current = data
+    for i, part in enumerate(path):
+        if isinstance(current, dict) and isinstance(part, str):
+            current = current.get(part)
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            current = current[part]
+        else:
+            break
+        inside = i + 1 < len(path)
+        if (
+            inside
+            and path[i - 1 : i] == ("steps",)
+            and isinstance(current, dict)
+            and "id" in current
+        ):
+            label = f"step '{current['id']}': "
+    return label
+
+
 def render_path(path: Path) -> str:
     """``("steps", 3, "next")`` -> ``steps[3].next``."""
     out = ""
@@ -173,7 +195,7 @@ def validation_diagnostics(
         else:
             code = "V103"
             msg = str(err["msg"]).removeprefix("Value error, ")
-            message = f"{render_path(path)}: {msg}"
+            message = f"{_step_prefix(data, path)}{render_path(path)}: {msg}"
             if kind == "literal_error":
                 hint = did_you_mean(
                     str(err["input"]),

@@ -104,14 +104,19 @@ def _compile_steps(
         follower = steps[i + 1].id if i + 1 < len(steps) else None
         # a top-level non-end step with no follower keeps None: lint reports it (E205)
         nxt = None if isinstance(step, EndStep) else (step.next or follower)
-        updates: dict[str, Any] = {"next": nxt}
+        updates: dict[str, Any] = {"next": nxt} if nxt != step.next else {}
         if isinstance(step, TaskStep):
-            outcomes = step.outcomes or [OutcomeRoute(outcome="done")]
-            updates["outcomes"] = [o.model_copy(update={"next": o.next or nxt}) for o in outcomes]
+            if not step.outcomes:
+                updates["outcomes"] = [OutcomeRoute(outcome="done", next=nxt)]
+            elif any(o.next is None for o in step.outcomes):
+                updates["outcomes"] = [
+                    o if o.next else o.model_copy(update={"next": nxt}) for o in step.outcomes
+                ]
             if step.assign.routing is not None:
                 routing.add(step.assign.routing)
         elif isinstance(step, ApprovalStep):
-            updates.update(_merge_approval(step.model_copy(update={"next": nxt}), policies, path))
+            merged = step.model_copy(update={"next": nxt}) if "next" in updates else step
+            updates.update(_merge_approval(merged, policies, path))
         elif isinstance(step, ParallelStep):
             updates["branches"] = [
                 b.model_copy(
@@ -123,7 +128,8 @@ def _compile_steps(
                 )
                 for b in step.branches
             ]
-        out.append(step.model_copy(update=updates))
+        # unchanged steps are shared: models are frozen
+        out.append(step.model_copy(update=updates) if updates else step)
     return out
 
 

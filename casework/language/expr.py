@@ -44,6 +44,7 @@ __all__ = [
     "evaluate",
     "field_type",
     "from_cel",
+    "steps_type",
     "to_cel",
     "variables_for",
 ]
@@ -98,12 +99,20 @@ def _promote(a: Any, b: Any) -> tuple[Any, Any]:
 
 def _numeric(fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     def call(a: Any, b: Any) -> Any:
+        if isinstance(a, CELEvalError):
+            return a
+        if isinstance(b, CELEvalError):
+            return b
         return fn(*_promote(a, b))
 
     return call
 
 
 def _eq(a: Any, b: Any) -> Any:
+    if isinstance(a, CELEvalError):
+        return a
+    if isinstance(b, CELEvalError):
+        return b
     if _is_null(a) or _is_null(b):
         return celtypes.BoolType(_is_null(a) and _is_null(b))
     a, b = _promote(a, b)
@@ -114,7 +123,8 @@ def _eq(a: Any, b: Any) -> Any:
 
 
 def _ne(a: Any, b: Any) -> Any:
-    return celtypes.BoolType(not _eq(a, b))
+    same = _eq(a, b)
+    return same if isinstance(same, CELEvalError) else celtypes.BoolType(not same)
 
 
 _FUNCTIONS: dict[str, Any] = {
@@ -189,6 +199,7 @@ class CompiledExpr:
     runner: Any
     #: Variables the expression reads (only those are converted for evaluation).
     roots: frozenset[str] = frozenset()
+    roots_sorted: tuple[str, ...] = ()
     #: A plain dotted path (``form.category``): evaluated without the interpreter.
     path: tuple[str, ...] | None = None
     #: A simple literal (``'GBP'``, ``42``, ``true``): its value.
@@ -223,7 +234,9 @@ def compile_expr(text: str) -> CompiledExpr:
     if path is not None and path[0] in _KEYWORDS:
         path = None
     is_constant, constant = _literal(stripped)
-    return CompiledExpr(text, tree, runner, roots, path, constant, is_constant)
+    return CompiledExpr(
+        text, tree, runner, roots, tuple(sorted(roots)), path, constant, is_constant
+    )
 
 
 _PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -365,9 +378,32 @@ def evaluate(expr: CompiledExpr | str, activation: Mapping[str, Any]) -> Any:
     return from_cel(value)
 
 
+_OVERLOAD = re.compile(r"no matching overload for Token\('RULE', '(\w+)'\) applied to '\((.*)\)'")
+_CLASS = re.compile(r"celtypes\.(\w+)Type|class '(\w+)'")
+_TYPE_NAMES = {
+    "String": "string",
+    "Int": "int",
+    "Uint": "uint",
+    "Double": "double",
+    "Bool": "bool",
+    "Timestamp": "timestamp",
+    "Duration": "duration",
+    "List": "list",
+    "Map": "map",
+    "Bytes": "bytes",
+    "NoneType": "null",
+}
+
+
 def _eval_message(exc: CELEvalError) -> str:
-    first = exc.args[0] if exc.args else "evaluation failed"
-    return str(first).splitlines()[0]
+    first = str(exc.args[0] if exc.args else "evaluation failed").splitlines()[0]
+    first = first.split(" (in activation", 1)[0]  # celpy appends its whole activation
+    m = _OVERLOAD.search(first)
+    if m:
+        op = ck.OPERATORS.get(m.group(1), m.group(1))
+        kinds = [_TYPE_NAMES.get(a or b, (a or b).lower()) for a, b in _CLASS.findall(m.group(2))]
+        return f"'{op}' cannot be applied to {' and '.join(kinds)}"
+    return first if len(first) <= 200 else first[:197] + "..."
 
 
 # -- types of the variables ------------------------------------------------------
@@ -404,6 +440,7 @@ def variables_for(
     form: Mapping[str, FieldSpec] | None = None,
     event: Mapping[str, FieldSpec] | None = None,
     result: bool = False,
+    steps: bool = True,
 ) -> dict[str, T]:
     """The variables an expression of ``definition`` may use.
 
@@ -412,7 +449,24 @@ def variables_for(
         form: The task's form (a task's ``set``): adds ``form``.
         event: The event's fields (a wait's ``set``): adds ``event``.
         result: True in an action's ``set``: adds ``result`` (any map).
+        steps: False to leave out ``steps`` (see :func:`steps_type`; it is the costly one).
     """
+    out: dict[str, T] = {"case": _fields(definition.case.fields, "the case schema")}
+    if steps:
+        out["steps"] = steps_type(definition)
+    out["now"] = ck.TIMESTAMP
+    out["opened_by"] = ck.STRING
+    if form is not None:
+        out["form"] = _fields(form, "the task's form")
+    if event is not None:
+        out["event"] = _fields(event, "the event")
+    if result:
+        out["result"] = ck.open_map()
+    return out
+
+
+def steps_type(definition: ProcessDefinition) -> T:
+    """The type of the ``steps`` variable: one record per step id."""
     from casework.language._walk import iter_steps
 
     steps: dict[str, T] = {}
@@ -430,19 +484,7 @@ def variables_for(
         spec = definition.events.get(ev_name) if isinstance(ev_name, str) else None
         info["event"] = _fields(spec.fields, f"event '{ev_name}'") if spec else ck.open_map()
         steps[step.id] = ck.record(info, f"step '{step.id}'")
-    out: dict[str, T] = {
-        "case": _fields(definition.case.fields, "the case schema"),
-        "steps": ck.record(steps, "steps"),
-        "now": ck.TIMESTAMP,
-        "opened_by": ck.STRING,
-    }
-    if form is not None:
-        out["form"] = _fields(form, "the task's form")
-    if event is not None:
-        out["event"] = _fields(event, "the event")
-    if result:
-        out["result"] = ck.open_map()
-    return out
+    return ck.record(steps, "steps")
 
 
 def check_expr(text: str, variables: dict[str, T], expect: T | None = None) -> list[Issue]:
@@ -458,17 +500,10 @@ def check_expr(text: str, variables: dict[str, T], expect: T | None = None) -> l
     except ExpressionError as exc:
         return [Issue(exc.line or 1, exc.column or 1, "E401", exc.reason)]
     # the result depends only on the text and the types of what it reads: memoise on that
-    used = tuple(
-        (name, ck.signature(variables[name]))
-        for name in sorted(compiled.roots)
-        if name in variables
-    )
-    key = (
-        text,
-        ck.signature(expect) if expect is not None else None,
-        used,
-        tuple(sorted(variables)),
-    )
+    used = tuple((n, ck.signature(variables[n])) for n in compiled.roots_sorted if n in variables)
+    # the names in scope only matter for the hint of an unknown variable
+    names = tuple(sorted(variables)) if len(used) < len(compiled.roots_sorted) else ()
+    key = (text, ck.signature(expect) if expect is not None else None, used, names)
     hit = _CHECKS.get(key)
     if hit is None:
         if len(_CHECKS) > 65536:

@@ -11,7 +11,14 @@ from casework.language import _celcheck as ck
 from casework.language._errors import did_you_mean
 from casework.language._lintctx import Ctx
 from casework.language._walk import StepPath, iter_located
-from casework.language.expr import check_expr, field_type, variables_for
+from casework.language.expr import (
+    ExpressionError,
+    check_expr,
+    compile_expr,
+    field_type,
+    steps_type,
+    variables_for,
+)
 from casework.language.model import (
     ActionStep,
     ApprovalStep,
@@ -51,10 +58,23 @@ class _ExprLinter:
     def __init__(self, definition: ProcessDefinition, ctx: Ctx) -> None:
         self.definition = definition
         self.ctx = ctx
-        self.base = variables_for(definition)
+        self.base = variables_for(definition, steps=False)
         self.case_fields = definition.case.fields
+        self._steps: ck.T | None = None
+
+    def steps(self) -> ck.T:
+        """The ``steps`` type, built on first use (most expressions never read it)."""
+        if self._steps is None:
+            self._steps = steps_type(self.definition)
+        return self._steps
 
     def check(self, text: str, path: Path, variables: dict[str, ck.T], expect: ck.T | None) -> None:
+        try:
+            roots = compile_expr(text).roots
+        except ExpressionError:
+            roots = frozenset()
+        if "steps" not in variables and not roots <= variables.keys():
+            variables = {**variables, "steps": self.steps()}
         for issue in check_expr(text, variables, expect):
             line, col = _position(self.ctx, path, issue.line, issue.column)
             self.ctx.out.append(
@@ -143,7 +163,7 @@ def _placeholders(linter: _ExprLinter, definition: ProcessDefinition) -> None:
     for name, template in definition.templates.items():
         for key in ("subject", "body"):
             for match in _PLACEHOLDER.finditer(getattr(template, key)):
-                problem = _resolve(match.group(1), linter.base)
+                problem = _resolve(match.group(1), {**linter.base, "steps": linter.steps()})
                 if problem:
                     linter.ctx.error(
                         ("templates", name, key),
@@ -188,7 +208,8 @@ def lint_expressions(
             rule = policies.approval_rules.get(step.rule or "")
             if rule is not None and rule.region is not None:
                 line, col = ctx.at((*path, "rule"))
-                for issue in check_expr(rule.region, linter.base, STRING):
+                scope = {**linter.base, "steps": linter.steps()}
+                for issue in check_expr(rule.region, scope, STRING):
                     ctx.out.append(
                         Diagnostic(
                             ctx.file,

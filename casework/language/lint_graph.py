@@ -99,6 +99,14 @@ def lint_graph(definition: ProcessDefinition, ctx: Ctx) -> None:
             )
         else:
             by_id[node.step.id] = node
+    start = by_id.get(definition.start or "")
+    if start is not None and start.scope is not None:
+        ctx.error(
+            ("start",),
+            "E203",
+            f"'start' names '{start.step.id}', a step inside branch '{start.scope}'",
+            "start at a top-level step",
+        )
     if definition.start is not None and definition.start not in by_id:
         ctx.unknown(
             ("start",),

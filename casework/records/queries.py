@@ -11,7 +11,8 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Engine, String, and_, case, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 
 from casework.errors import CaseworkError, NotFoundError
 from casework.records import _cursor
@@ -270,23 +271,34 @@ def workload(engine: Engine, *, team: str | None = None) -> list[WorkloadRow]:
     With ``team``, every active member of the team is listed, with zero counts
     when they hold nothing.
     """
-    active = tasks.c.state.in_(["open", "claimed"])
+    # Grouping by an expression keeps SQLite on the (state, assignee) index: walking the
+    # assignee index in order would visit every task ever assigned.
+    holder = func.coalesce(tasks.c.assignee, "")
+    if engine.dialect.name == "postgresql":
+        oldest_id: Any = func.array_agg(
+            aggregate_order_by(tasks.c.task_id, tasks.c.created_at, tasks.c.task_id),
+            type_=ARRAY(String()),
+        )[1]
+    else:
+        # SQLite takes a bare column from the row holding the (single) min().
+        oldest_id = tasks.c.task_id
     per_person = (
         select(
-            tasks.c.assignee.label("person"),
+            holder.label("person"),
             func.sum(case((tasks.c.state == "open", 1), else_=0)).label("open"),
             func.sum(case((tasks.c.state == "claimed", 1), else_=0)).label("claimed"),
             func.count().label("total"),
             func.min(tasks.c.created_at).label("oldest_at"),
+            oldest_id.label("oldest_task_id"),
         )
-        .where(active, tasks.c.assignee.is_not(None))
-        .group_by(tasks.c.assignee)
+        .where(tasks.c.state.in_(["open", "claimed"]))
+        .group_by(holder)
     )
     if team is not None:
         members = select(people.c.id).where(people.c.team == team)
         per_person = per_person.where(tasks.c.assignee.in_(members))
     with engine.connect() as conn:
-        counts = {r.person: r for r in conn.execute(per_person)}
+        counts = {r.person: r for r in conn.execute(per_person) if r.person}
         who_query = select(people.c.id, people.c.name, people.c.team)
         if team is not None:
             who_query = who_query.where(
@@ -298,15 +310,6 @@ def workload(engine: Engine, *, team: str | None = None) -> list[WorkloadRow]:
         else:
             who_query = who_query.where(people.c.id.in_(list(counts)))
         known = {r.id: r for r in conn.execute(who_query)}
-        oldest: dict[str, str] = {}
-        if counts:
-            first = (
-                select(tasks.c.assignee, tasks.c.task_id, tasks.c.created_at)
-                .where(active, tasks.c.assignee.in_(list(counts)))
-                .order_by(tasks.c.assignee, tasks.c.created_at, tasks.c.task_id)
-            )
-            for r in conn.execute(first):
-                oldest.setdefault(r.assignee, r.task_id)
     rows: list[WorkloadRow] = []
     for pid in set(counts) | set(known):
         c = counts.get(pid)
@@ -320,7 +323,7 @@ def workload(engine: Engine, *, team: str | None = None) -> list[WorkloadRow]:
                 claimed=int(c.claimed or 0) if c else 0,
                 total=int(c.total) if c else 0,
                 oldest_at=_as_utc(c.oldest_at) if c else None,
-                oldest_task_id=oldest.get(pid),
+                oldest_task_id=c.oldest_task_id if c else None,
             )
         )
     far = dt.datetime.max.replace(tzinfo=dt.UTC)

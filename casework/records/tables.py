@@ -95,6 +95,10 @@ cases = Table(
     Index("ix_cases_assignee_opened", "assignee", "opened_at", "case_id"),
     Index("ix_cases_sla_opened", "sla_state", "opened_at", "case_id"),
     Index("ix_cases_customer_opened", "customer", "opened_at", "case_id"),
+    # Pairs people filter by together often enough to deserve an exact index (0002).
+    Index("ix_cases_status_team_opened", "status", "team", "opened_at", "case_id"),
+    Index("ix_cases_team_sla_opened", "team", "sla_state", "opened_at", "case_id"),
+    Index("ix_cases_region_priority_opened", "region", "priority", "opened_at", "case_id"),
     Index("ix_cases_parent", "parent_case_id"),
     Index("ix_cases_resolved", "resolved_at"),
 )
@@ -129,6 +133,9 @@ tasks = Table(
     Index("ix_tasks_state_role_region", "state", "role", "region", "created_at"),
     Index("ix_tasks_assignee_state", "assignee", "state", "created_at"),
     Index("ix_tasks_team_state", "team", "state", "created_at"),
+    # Inbox scans open tasks oldest first; workload groups active tasks by assignee (0002).
+    Index("ix_tasks_state_created", "state", "created_at", "task_id"),
+    Index("ix_tasks_state_assignee", "state", "assignee", "created_at", "task_id"),
 )
 
 case_events = Table(

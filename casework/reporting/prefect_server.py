@@ -52,7 +52,8 @@ def local_prefect_server(port: int = 4200) -> Iterator[str]:
     env.pop("PREFECT_API_URL", None)
     log = (home / "server.log").open("ab")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+        [sys.executable, "-m", "casework.reporting._prefect_compat", "server", "start",
+         "--host", "127.0.0.1",
          "--port", str(port)],
         env=env,
         stdout=log,

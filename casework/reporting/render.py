@@ -32,7 +32,7 @@ th,td{border-bottom:1px solid #e2e8f0;padding:3px 8px;text-align:right}
 th:first-child,td:first-child{text-align:left}th{background:#f7fafc}
 .legend{font-size:12px;color:#4a5568}.sw{display:inline-block;width:10px;height:10px;margin:0 4px}
 dl{font-size:13px}dt{font-weight:600;margin-top:8px}dd{margin-left:16px;white-space:pre-line}
-footer{margin-top:40px;color:#4a5568;font-size:12px}
+footer{margin-top:40px;color:#4a5568;font-size:12px}.wide{overflow-x:auto}
 """
 
 #: File names written for every report.
@@ -42,6 +42,24 @@ HTML_NAME, CSV_NAME, JSON_NAME, BREACHES_NAME = (
     "report.json",
     "breaches.csv",
 )
+
+
+#: Measures kept in CSV/JSON but left out of the HTML tables (too wide).
+_HIDDEN = frozenset(
+    {"first_response_met", "first_response_breached", "resolution_met", "resolution_breached"}
+)
+_LABELS = {
+    "first_response_compliance": "first response",
+    "resolution_compliance": "resolution",
+    "age_lt_1d": "< 1 d",
+    "age_1_3d": "1-3 d",
+    "age_3_7d": "3-7 d",
+    "age_gt_7d": "> 7 d",
+}
+
+
+def _label(measure: str) -> str:
+    return _LABELS.get(measure, measure.replace("_", " "))
 
 
 def _groups(kpi: KpiResult) -> list[str]:
@@ -65,8 +83,10 @@ def _kpi_table(kpi: KpiResult) -> str:
     groups = _groups(kpi)
     if not groups:
         return '<p class="flat">No data in this period.</p>'
-    measures = list(kpi.current[groups[0]])
-    head = "".join(f"<th>{escape(m)}</th>" for m in measures)
+    measures: list[str] = []
+    for g in groups:
+        measures += [m for m in kpi.current[g] if m not in measures and m not in _HIDDEN]
+    head = "".join(f"<th>{escape(_label(m))}</th>" for m in measures)
     label = escape(kpi.by or "")
     rows = []
     for g in groups:
@@ -80,9 +100,8 @@ def _kpi_table(kpi: KpiResult) -> str:
         cmp = f'<td class="{tone}">{escape(fmt_measure(kpi.headline, prev))} ({escape(text)})</td>'
         rows.append(f"<tr><td>{escape(g)}</td>{cells}{cmp}</tr>")
     return (
-        f"<table><tr><th>{label}</th>{head}<th>previous {escape(kpi.headline)}</th></tr>"
-        + "".join(rows)
-        + "</table>"
+        f'<div class="wide"><table><tr><th>{label}</th>{head}'
+        f"<th>previous {escape(_label(kpi.headline))}</th></tr>" + "".join(rows) + "</table></div>"
     )
 
 

@@ -22,8 +22,15 @@ def engine(db_engine: Engine) -> Iterator[Engine]:
 def add_person(engine: Engine, pid: str, *roles: str, **extra: Any) -> None:
     """Insert one person into the people table."""
     row: dict[str, Any] = {
-        "id": pid, "name": pid.title(), "email": f"{pid}@example.com", "roles": list(roles),
-        "team": None, "region": "emea", "skills": [], "manager": None, "active": True,
+        "id": pid,
+        "name": pid.title(),
+        "email": f"{pid}@example.com",
+        "roles": list(roles),
+        "team": None,
+        "region": "emea",
+        "skills": [],
+        "manager": None,
+        "active": True,
     }
     row.update(extra)
     with engine.begin() as conn:

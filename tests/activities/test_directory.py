@@ -30,11 +30,12 @@ def test_eligible_filters_by_role_team_region_skills(engine: Engine) -> None:
 
 def test_eligible_falls_back_to_shipped_directory(engine: Engine) -> None:
     found = directory.eligible(EligibleQuery(role="frontline", region="emea"))
-    assert "alice" in found and "bob" in found
+    assert "alice" in found
+    assert "bob" in found
 
 
 def _route(key: str, strategy: str = "round_robin", **kw: object) -> str | None:
-    query = RouteQuery(key=key, rule="r", strategy=strategy, role="billing", **kw)  # type: ignore[arg-type]
+    query = RouteQuery(key=key, rule="r", strategy=strategy, role="billing", **kw)
     return directory.route(query)
 
 
@@ -55,11 +56,19 @@ def test_least_loaded_picks_fewest_open_tasks(engine: Engine) -> None:
 
     now = dt.datetime.now(dt.UTC)
     with engine.begin() as conn:
-        for i, (who, state) in enumerate([("ann", "open"), ("ann", "claimed"), ("ben", "completed")]):
+        for i, (who, state) in enumerate(
+            [("ann", "open"), ("ann", "claimed"), ("ben", "completed")]
+        ):
             conn.execute(
                 tasks.insert().values(
-                    task_id=f"C-9.s.{i}", case_id="C-9", step_id="s", kind="task", name="t",
-                    state=state, assignee=who, created_at=now,
+                    task_id=f"C-9.s.{i}",
+                    case_id="C-9",
+                    step_id="s",
+                    kind="task",
+                    name="t",
+                    state=state,
+                    assignee=who,
+                    created_at=now,
                 )
             )
     assert _route("C-3.t.1", "least_loaded", region="emea") == "ben"

@@ -61,8 +61,13 @@ def test_concurrent_calls_with_one_key_write_once(engine: Engine) -> None:
 
 def _note(recipient: str, key: str = "C-260101-AAAAAA:tell:1") -> Notification:
     return Notification(
-        key=key, case_id="C-260101-AAAAAA", step_id="tell", channel="email",
-        recipient=recipient, subject="Hi", body="Hello",
+        key=key,
+        case_id="C-260101-AAAAAA",
+        step_id="tell",
+        channel="email",
+        recipient=recipient,
+        subject="Hi",
+        body="Hello",
     )
 
 
@@ -93,7 +98,8 @@ def test_person_recipient_resolves_to_email(engine: Engine) -> None:
     notify.send(_note("person:dana", key="k:2"))
     with engine.connect() as conn:
         assert sorted(conn.execute(select(notifications.c.recipient)).scalars()) == [
-            "dana@example.com", "dana@example.com",
+            "dana@example.com",
+            "dana@example.com",
         ]
 
 

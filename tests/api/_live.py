@@ -12,16 +12,16 @@ from tests.api.conftest import auth
 
 
 async def eventually(
-    probe: Callable[[], Awaitable[Any]], *, timeout: float = 20.0, every: float = 0.1
+    probe: Callable[[], Awaitable[Any]], *, within: float = 20.0, every: float = 0.1
 ) -> Any:
     """Call ``probe`` until it returns something truthy (the records lag the workflow a little)."""
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + within
     while True:
         value = await probe()
         if value:
             return value
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s (last: {value!r})")
+            raise AssertionError(f"condition not met within {within}s (last: {value!r})")
         await asyncio.sleep(every)
 
 

@@ -17,26 +17,19 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import create_engine
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from casework.api.app import create_app
 from casework.settings import Settings
-from tests.api.conftest import auth
+from tests.api.conftest import DEFINITIONS, POLICIES, auth, load_people, make_token
 
 BASE = "http://api.test"
 SCHEMA = schemathesis.openapi.from_dict(
     create_app(Settings(), engine=create_engine("sqlite://")).openapi()
 )
-
-
-@pytest.fixture
-def _database(_sqlite_database: Any) -> Any:
-    """Fuzz on SQLite only (the dialects are covered by the other tests)."""
-    _sqlite_database.empty()
-    return _sqlite_database
 
 
 class Target:
@@ -67,24 +60,36 @@ class Target:
         return self.loop.run_until_complete(request)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 async def target(
-    api_settings: Settings, db_engine: Engine, time_env: WorkflowEnvironment, tokens: dict[str, str]
+    _sqlite_database: Any, time_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Target]:
+    """One app for every operation (building an app's routes is the slow part), on SQLite."""
+    _sqlite_database.empty()
+    engine = _sqlite_database.engine
+    load_people(engine)
+    settings_ = Settings(
+        data_dir=tmp_path_factory.mktemp("fuzz"),
+        database_url=_sqlite_database.url,
+        definitions_dir=DEFINITIONS,
+        policies_dir=POLICIES,
+        task_queue="fuzz-no-worker",
+    )
     config = time_env.client.config()
     config["data_converter"] = pydantic_data_converter
-    app = create_app(api_settings, engine=db_engine, temporal_client=Client(**config))
+    app = create_app(settings_, engine=engine, temporal_client=Client(**config))
     # compile the plans now: CEL (celpy) raises the recursion limit on first use, which
     # hypothesis reports when it happens inside a generated example
     app.state.backend.plans.refresh()
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
-        yield Target(asyncio.get_running_loop(), http, tokens["lee"])
+        yield Target(asyncio.get_running_loop(), http, make_token(engine, "lee"))
+    _sqlite_database.empty()
 
 
 @SCHEMA.parametrize()
 @settings(
-    max_examples=15,
+    max_examples=12,
     deadline=None,
     phases=[Phase.explicit, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

@@ -31,9 +31,23 @@ async def rt(
 
 async def _open(rt: Runtime, *extra: str) -> dict[str, Any]:
     res = await rt.cli(
-        "case", "open", "cli-test", "--set", "customer=ACME", "--set", "region=emea",
-        "--set", "amount=12.5", "--set", "tags=a,b", "--set", "urgent=yes", "--as", "alice",
-        "--json", *extra,
+        "case",
+        "open",
+        "cli-test",
+        "--set",
+        "customer=ACME",
+        "--set",
+        "region=emea",
+        "--set",
+        "amount=12.5",
+        "--set",
+        "tags=a,b",
+        "--set",
+        "urgent=yes",
+        "--as",
+        "alice",
+        "--json",
+        *extra,
     )
     assert res.code == 0, res.err
     view: dict[str, Any] = json.loads(res.out)
@@ -62,8 +76,16 @@ async def test_open_complete_and_finish(rt: Runtime) -> None:
     assert [t["task_id"] for t in view["tasks"] if t["state"] == "open"] == [task_id]
 
     res = await rt.cli(
-        "task", "complete", task_id, "--set", "approved_amount=10", "--outcome", "accept",
-        "--as", "alice", "--json",
+        "task",
+        "complete",
+        task_id,
+        "--set",
+        "approved_amount=10",
+        "--outcome",
+        "accept",
+        "--as",
+        "alice",
+        "--json",
     )
     assert res.code == 0, res.err
     assert json.loads(res.out)["state"] == "completed"
@@ -75,7 +97,9 @@ async def test_open_complete_and_finish(rt: Runtime) -> None:
     assert rows == [(f"{case_id}:refund:1", "billing.issue_refund")]
 
     table = await rt.cli("case", "show", case_id)
-    assert table.code == 0 and case_id in table.out and "resolved" in table.out
+    assert table.code == 0
+    assert case_id in table.out
+    assert "resolved" in table.out
 
 
 async def test_rejected_action_is_one_line_and_exit_5(rt: Runtime) -> None:
@@ -83,15 +107,25 @@ async def test_rejected_action_is_one_line_and_exit_5(rt: Runtime) -> None:
     res = await rt.cli("task", "claim", f"{case_id}.review.1", "--as", "carol")
     assert res.code == 5
     lines = res.err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ")
-    assert "carol" in lines[0] and "frontline" in lines[0]
+    assert len(lines) == 1
+    assert lines[0].startswith("error: ")
+    assert "carol" in lines[0]
+    assert "frontline" in lines[0]
     # claim by alice, then bob may not complete it
     assert (await rt.cli("task", "claim", f"{case_id}.review.1", "--as", "alice")).code == 0
     res = await rt.cli(
-        "task", "complete", f"{case_id}.review.1", "--set", "approved_amount=1",
-        "--outcome", "accept", "--as", "bob",
+        "task",
+        "complete",
+        f"{case_id}.review.1",
+        "--set",
+        "approved_amount=1",
+        "--outcome",
+        "accept",
+        "--as",
+        "bob",
     )
-    assert res.code == 5 and len(res.err.strip().splitlines()) == 1
+    assert res.code == 5
+    assert len(res.err.strip().splitlines()) == 1
 
 
 async def test_cancel_and_priority(rt: Runtime) -> None:
@@ -99,29 +133,38 @@ async def test_cancel_and_priority(rt: Runtime) -> None:
     res = await rt.cli("case", "priority", case_id, "high", "--as", "grace", "--json")
     assert res.code == 0, res.err
     assert json.loads(res.out)["priority"] == "high"
-    res = await rt.cli("case", "cancel", case_id, "--reason", "duplicate", "--as", "grace", "--json")
+    res = await rt.cli(
+        "case", "cancel", case_id, "--reason", "duplicate", "--as", "grace", "--json"
+    )
     assert res.code == 0, res.err
     await _wait_status(rt, case_id, "cancelled")
     again = await rt.cli("task", "claim", f"{case_id}.review.1", "--as", "alice")
-    assert again.code == 5 and "error:" in again.err
+    assert again.code == 5
+    assert "error:" in again.err
 
 
 async def test_clear_errors(rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
     nobody = await rt.cli("case", "open", "cli-test", "--set", "customer=x")
-    assert nobody.code == 78 and "no acting person" in nobody.err and "CASEWORK_USER" in nobody.err
+    assert nobody.code == 78
+    assert "no acting person" in nobody.err
+    assert "CASEWORK_USER" in nobody.err
 
     monkeypatch.setenv("CASEWORK_USER", "alice")
     from casework.settings import get_settings
 
     get_settings.cache_clear()
     bad = await rt.cli("case", "open", "cli-test", "--set", "amount=lots", "--set", "customer=x")
-    assert bad.code == 2 and "'lots' is not a number" in bad.err
+    assert bad.code == 2
+    assert "'lots' is not a number" in bad.err
     unknown_field = await rt.cli("case", "open", "cli-test", "--set", "colour=red")
-    assert unknown_field.code == 2 and "no field 'colour'" in unknown_field.err
+    assert unknown_field.code == 2
+    assert "no field 'colour'" in unknown_field.err
     missing = await rt.cli("case", "show", "C-000000-ABCDEF")
-    assert missing.code == 4 and "not found" in missing.err
+    assert missing.code == 4
+    assert "not found" in missing.err
     stranger = await rt.cli("case", "open", "cli-test", "--set", "customer=x", "--as", "zed")
-    assert stranger.code == 4 and "person 'zed' not found" in stranger.err
+    assert stranger.code == 4
+    assert "person 'zed' not found" in stranger.err
     process = await rt.cli("case", "open", "no-such-process")
     assert process.code == 4
     bad_task = await rt.cli("task", "claim", "not-a-task-id")

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from casework.contracts import CaseView, OutsideEvent, TaskAction
+from casework.contracts import ActionRequest, Actor, CaseView, OutsideEvent, TaskAction
 from casework.language.compiler import compile_plan
+from casework.language.expr import compile_expr
 from casework.language.loader import Workspace
 from casework.language.plan import Plan
 from casework.registry import REGISTRY
@@ -33,13 +35,32 @@ def client(time_env: WorkflowEnvironment) -> Client:
     return pyd_client(time_env.client)
 
 
+class ShippedFakes(Fakes):
+    """The test fakes plus the catalog actions the shipped processes use."""
+
+    def activities(self) -> list[Any]:
+        def action(name: str) -> Any:
+            @activity.defn(name=name)
+            async def run(req: ActionRequest) -> dict[str, Any]:
+                self.actions.append((name, req))
+                return {"publication_id": "PUB-1", "enrollment_id": "ENR-1"}
+
+            return run
+
+        extra = [action(n) for n in ("policies.publish_change", "training.enroll")]
+        return [*super().activities(), *extra]
+
+
 @pytest.fixture
 def fakes() -> Fakes:
-    return Fakes()
+    return ShippedFakes()
 
 
 @pytest.fixture
 def plans(shipped: Workspace) -> dict[str, Plan]:
+    # Build the CEL parser outside workflow code: built inside a workflow task on a busy
+    # machine it can exceed the 2 s deadlock detector.
+    compile_expr("1 == 1")
     out = {}
     for d in shipped.definitions:
         plan = compile_plan(d.model, shipped.policies, path=d.path)
@@ -49,11 +70,21 @@ def plans(shipped: Workspace) -> dict[str, Plan]:
 
 
 async def _complete(
-    h: WorkflowHandle[CaseWorkflow, CaseView], step: str, visit: int = 1, **action: Any
+    h: WorkflowHandle[CaseWorkflow, CaseView],
+    step: str,
+    visit: int = 1,
+    by: Actor = RITA,
+    **action: Any,
 ) -> None:
     task_id = f"{h.id}.{step}.{visit}"
     await wait_task(h, task_id)
-    await h.execute_update(CaseWorkflow.complete, TaskAction(task_id=task_id, actor=RITA, **action))
+    await h.execute_update(CaseWorkflow.complete, TaskAction(task_id=task_id, actor=by, **action))
+
+
+async def _approve(h: WorkflowHandle[CaseWorkflow, CaseView], step: str, by: Actor) -> None:
+    task_id = f"{h.id}.{step}.1"
+    await wait_task(h, task_id)
+    await h.execute_update(CaseWorkflow.approve, TaskAction(task_id=task_id, actor=by))
 
 
 COMPLAINT = {
@@ -129,3 +160,96 @@ async def test_feedback_low_score_is_followed_up(
     assert (final.status, final.outcome) == ("completed", "followed_up")
     recorded = [req for name, req in fakes.actions if name == "surveys.record"]
     assert [(r.input["score"], r.input["comment"]) for r in recorded] == [(2, "Slow")]
+
+
+async def test_policy_change_approved_and_rolled_out(
+    client: Client, task_queue: str, fakes: Fakes, plans: dict[str, Plan]
+) -> None:
+    fakes.eligible = {
+        "coordinator": ["grace", "heidi", "ivan"],
+        "senior-management": ["olivia", "henry"],
+    }
+    data = {
+        "policy_area": "returns",
+        "region": "emea",
+        "current_policy": "Returns within 14 days.",
+        "proposed_change": "Returns within 30 days.",
+        "rationale": "Competitors offer 30 days.",
+        "effective_date": "2027-02-01",
+    }
+    plan = plans["policy-change-approval"]
+    async with running(client, task_queue, fakes):
+        h = await start_case(client, plan, task_queue, data, opened_by="grace")
+        await _approve(h, "peer_review", actor("heidi", "coordinator"))
+        await _approve(h, "peer_review", actor("ivan", "coordinator"))
+        await _approve(h, "senior_approval", actor("olivia", "senior-management"))
+        await _complete(h, "implement", by=actor("pat", "process-owner"), form={"notes": "Done."})
+        child = client.get_workflow_handle_for(CaseWorkflow.run, f"{h.id}-training_update-1")
+        await _complete(
+            child, "prepare_material", by=actor("kate", "trainer"), form={"material_url": "x"}
+        )
+        await _complete(
+            child,
+            "staff_acknowledge",
+            by=actor("frank", "team-lead"),
+            form={"acknowledged_count": 2},
+        )
+        final = await h.result()
+    assert (final.status, final.outcome) == ("completed", "approved")
+    assert final.data["publication_id"] == "PUB-1"
+    published = [req for name, req in fakes.actions if name == "policies.publish_change"]
+    assert published[0].input["policy"] == "returns"
+
+
+async def test_onboarding_fails_after_retry(
+    client: Client, task_queue: str, fakes: Fakes, plans: dict[str, Plan]
+) -> None:
+    data = {"new_hire": "liam", "region": "emea", "start_date": "2026-12-07"}
+    liam, kate = actor("liam", "new-hire"), actor("kate", "trainer")
+    async with running(client, task_queue, fakes):
+        h = await start_case(client, plans["training-onboarding"], task_queue, data)
+        await _complete(h, "assign_mentor", by=kate, form={"mentor": "frank"})
+        for module in ("product", "systems", "policies", "soft_skills"):
+            await _complete(h, f"module_{module}", by=liam)
+        await _complete(h, "shadowing", by=actor("frank", "mentor"), form={"hours": 6})
+        await _complete(h, "assessment", by=kate, form={"score": 70})
+        await _complete(h, "assessment", visit=2, by=kate, form={"score": 75})
+        final = await h.result()
+    assert (final.status, final.outcome, final.reason) == ("failed", "not_passed", "failed_twice")
+    assert [name for name, _ in fakes.actions] == ["training.enroll"]
+
+
+async def test_escalation_climbs_tiers_on_timeouts(
+    client: Client,
+    task_queue: str,
+    fakes: Fakes,
+    plans: dict[str, Plan],
+    time_env: WorkflowEnvironment,
+) -> None:
+    data = {"parent_case": "C-261201-ABCDEF", "region": "emea", "reason": "SLA breached"}
+    async with running(client, task_queue, fakes):
+        h = await start_case(client, plans["escalation"], task_queue, data)
+        for step in ("team_lead_review", "coordinator_review"):
+            view = await wait_task(h, f"{h.id}.{step}.1")
+            due = next(t.due_at for t in view.tasks if t.step_id == step)
+            assert due is not None
+            # The tier's own due date (business time) hands over to the next tier.
+            await time_env.sleep((due - await time_env.get_current_time()).total_seconds() + 60)
+        await _complete(
+            h,
+            "manager_review",
+            by=actor("judy", "regional-manager"),
+            outcome="resolved",
+            form={"resolution": "Goodwill voucher."},
+        )
+        final = await h.result()
+    assert (final.status, final.outcome) == ("resolved", "resolved")
+    assert final.data["resolved_at_tier"] == "regional-manager"
+    states = {t.step_id: t.state for t in final.tasks}
+    assert [t.step_id for t in final.tasks] == [
+        "team_lead_review",
+        "coordinator_review",
+        "manager_review",
+    ]
+    assert states["team_lead_review"] == "expired"
+    assert states["coordinator_review"] == "expired"

@@ -82,8 +82,12 @@ def test_timestamps_and_durations() -> None:
 
 
 def test_evaluation_errors_are_expression_errors() -> None:
-    with pytest.raises(ExpressionError, match="'a' \\+ 1"):
+    with pytest.raises(ExpressionError, match="'\\+' cannot be applied to string and int"):
         evaluate("'a' + 1", {})
+    with pytest.raises(ExpressionError, match=r"undeclared reference to 'steps'$"):
+        evaluate("steps.x == null", {})
+    with pytest.raises(ExpressionError, match="cannot be applied to null and int"):
+        evaluate("case.x < 1", {"case": {}})
     with pytest.raises(ExpressionError):
         evaluate("1 / 0", {})
 

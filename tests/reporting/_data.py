@@ -209,8 +209,9 @@ def _tasks() -> list[dict[str, Any]]:
         _task("O1", "module_product", t(16, 9), t(18, 9)),
         _task("O1", "module_systems", t(18, 9), t(24, 10)),
         _task("O1", "assessment", t(24, 10), t(25, 10), form={"score": 60}),
-        _task("O1", "assessment", t(25, 10), t(26, 10), task_id="O1.assessment.2",
-              form={"score": 85}),
+        _task(
+            "O1", "assessment", t(25, 10), t(26, 10), task_id="O1.assessment.2", form={"score": 85}
+        ),
         _task("O2", "module_product", t(26, 9), t(27, 9)),
     ]
 

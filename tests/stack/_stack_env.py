@@ -69,8 +69,11 @@ class StackEnv:
         """Start (or restart) the dev server on the test's SQLite file."""
         self.server = DevServer(
             ServerOptions(
-                db_file=self.root / "temporal.db", port=self.port, headless=True,
-                search_attributes=SEARCH_ATTRIBUTES, log_file=self.root / "temporal.log",
+                db_file=self.root / "temporal.db",
+                port=self.port,
+                headless=True,
+                search_attributes=SEARCH_ATTRIBUTES,
+                log_file=self.root / "temporal.log",
             )
         )
         await self.server.start()
@@ -82,25 +85,31 @@ class StackEnv:
             f"127.0.0.1:{self.port}", data_converter=pydantic_data_converter
         )
 
-    async def ready_worker(self, timeout: float = 60.0) -> subprocess.Popen[bytes]:
+    async def ready_worker(self, wait: float = 60.0) -> subprocess.Popen[bytes]:
         """Start a worker process and wait until it polls its task queue."""
         proc = self.start_worker()
         log = self.root / f"worker-{len(self.workers) - 1}.log"
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             if "worker polling" in log.read_text(errors="replace"):
                 return proc
             if proc.poll() is not None:
-                raise AssertionError(f"worker exited with {proc.returncode}: {log.read_text()[-2000:]}")
+                raise AssertionError(
+                    f"worker exited with {proc.returncode}: {log.read_text()[-2000:]}"
+                )
             await asyncio.sleep(0.1)
-        raise AssertionError(f"worker not ready after {timeout}s: {log.read_text()[-2000:]}")
+        raise AssertionError(f"worker not ready after {wait}s: {log.read_text()[-2000:]}")
 
     def start_worker(self) -> subprocess.Popen[bytes]:
         """Start ``python -m workers`` as a separate process."""
         log = (self.root / f"worker-{len(self.workers)}.log").open("ab")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "workers"], env=self.env(), cwd=PROJECT_ROOT,
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            [sys.executable, "-m", "workers"],
+            env=self.env(),
+            cwd=PROJECT_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
         log.close()
         self.workers.append(proc)

@@ -46,7 +46,7 @@ async def test_sigkill_worker_midway_every_effect_once(tmp_path: Path) -> None:
 
         deadline = time.monotonic() + 60
         t0 = time.monotonic()
-        while done_effects() < CASES and time.monotonic() < deadline:
+        while done_effects() < CASES and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.1)
         written_before_kill = done_effects()
         print(f"first {written_before_kill} effects after {time.monotonic() - t0:.1f}s")
@@ -56,7 +56,9 @@ async def test_sigkill_worker_midway_every_effect_once(tmp_path: Path) -> None:
         t_kill = time.monotonic()
         env.start_worker()
         results = await asyncio.wait_for(asyncio.gather(*[h.result() for h in handles]), 100)
-        print(f"before kill {written_before_kill} effects; recovery {time.monotonic() - t_kill:.1f}s")
+        print(
+            f"before kill {written_before_kill} effects; recovery {time.monotonic() - t_kill:.1f}s"
+        )
         assert {r.status for r in results} == {"completed"}
         with engine.connect() as conn:
             keys = conn.execute(select(effects.c.key)).scalars().all()
@@ -73,15 +75,19 @@ async def test_dev_server_restart_loses_no_case(tmp_path: Path) -> None:
     async with stack_env(tmp_path) as env:
         plan = env.plans()["cli-test"]
         settings = Settings(
-            task_queue=env.task_queue, database_url=env.records_url,
-            definitions_dir=env.definitions, temporal_address=f"127.0.0.1:{env.port}",
+            task_queue=env.task_queue,
+            database_url=env.records_url,
+            definitions_dir=env.definitions,
+            temporal_address=f"127.0.0.1:{env.port}",
         )
         await env.ready_worker()
         client = await env.client()
         alice = actor_for("alice", settings)
         views = await asyncio.gather(
             *[
-                open_case(client, plan, {"customer": f"c{i}", "region": "emea"}, alice, settings=settings)
+                open_case(
+                    client, plan, {"customer": f"c{i}", "region": "emea"}, alice, settings=settings
+                )
                 for i in range(10)
             ]
         )
@@ -96,8 +102,14 @@ async def test_dev_server_restart_loses_no_case(tmp_path: Path) -> None:
             assert (await case_state(client, cid)).status in ("open", "waiting")
         for cid in ids:
             await task_action(
-                client, "complete",
-                TaskAction(task_id=f"{cid}.review.1", actor=alice, form={"approved_amount": 1}, outcome="accept"),
+                client,
+                "complete",
+                TaskAction(
+                    task_id=f"{cid}.review.1",
+                    actor=alice,
+                    form={"approved_amount": 1},
+                    outcome="accept",
+                ),
             )
         for cid in ids:
             handle = client.get_workflow_handle(cid, result_type=CaseView)

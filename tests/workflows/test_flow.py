@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from temporalio.client import Client, WorkflowFailureError
+from temporalio.testing import WorkflowEnvironment
 
 from casework.contracts import OutsideEvent, TaskAction
 from tests.workflows.helpers import (
@@ -163,7 +164,7 @@ async def test_max_visits_and_bad_input(client: Client, task_queue: str, fakes: 
 
 
 async def test_task_timeout_reminders_and_routing(
-    client: Client, task_queue: str, fakes: Fakes
+    client: Client, task_queue: str, fakes: Fakes, time_env: WorkflowEnvironment
 ) -> None:
     plan = make_plan(
         definition([
@@ -179,22 +180,17 @@ async def test_task_timeout_reminders_and_routing(
     )
     async with running(client, task_queue, fakes):
         h = await start_case(client, plan, task_queue, {"customer": "Ann"})
-        view = await wait_task(h, f"{h.id}.slow.1")
+        view = await wait_for(h, lambda v: bool(v.tasks) and v.tasks[0].assignee is not None)
         assert view.tasks[0].assignee == "rita" and view.tasks[0].state == "claimed"
         assert fakes.routes[0].region == "emea" and fakes.routes[0].key == f"{h.id}.slow.1"
-        await client.get_workflow_handle(h.id).query(CaseWorkflow.state)
-        await wait_for(h, lambda v: v.status == "open")
-        # let three reminders go out (time skips while we wait on the notifications)
-        import asyncio
-
-        for _ in range(300):
-            if len(fakes.notes) >= 2:
-                break
-            await asyncio.sleep(0.01)
+        await time_env.sleep(3 * 3600 + 60)  # due after 1h, then reminders at 2h and 3h
+        await wait_for(h, lambda v: len(fakes.notes) >= 2)
         await h.execute_update(CaseWorkflow.complete, TaskAction(
             task_id=f"{h.id}.slow.1", actor=actor("rita", "frontline")))
         final = await h.result()
     assert final.status == "closed"
     assert final.tasks[1].state == "expired"
     assert fakes.notes[0].recipient == "rita"
-    assert fakes.notes[0].key == f"{h.id}:slow:1:r1"
+    assert [n.key for n in fakes.notes] == [f"{h.id}:slow:1:r1", f"{h.id}:slow:1:r2"]
+    reminded = [e.details.get("reminder") for e in fakes.events(h.id) if e.kind == "task_reminded"]
+    assert reminded == [0, 1, 2]

@@ -1,0 +1,112 @@
+"""``casework up`` starts the whole stack, answers, and Ctrl-C stops everything it started."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
+
+from casework.settings import PROJECT_ROOT
+from casework.stack import free_port
+
+pytestmark = pytest.mark.devserver
+
+
+def _children(pid: int) -> set[int]:
+    """Every descendant of ``pid`` (from /proc)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {c for c, p in parents.items() if p in frontier} - found
+        found |= frontier
+    return found
+
+
+def _get_status(url: str) -> int:
+    with urllib.request.urlopen(url, timeout=5) as resp:
+        status: int = resp.status
+        return status
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+async def test_up_answers_and_sigint_stops_everything(tmp_path: Path) -> None:
+    from casework.client import connect
+    from casework.settings import Settings
+
+    port, ui, api, reports = free_port(), free_port(), free_port(), free_port()
+    out = (tmp_path / "up.out").open("wb")
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "COLUMNS": "200"}
+    proc = subprocess.Popen(  # noqa: ASYNC220 - returns at once
+        [
+            sys.executable,
+            "-m",
+            "casework.cli.main",
+            "up",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--port",
+            str(port),
+            "--ui-port",
+            str(ui),
+            "--api-port",
+            str(api),
+            "--reports-port",
+            str(reports),
+        ],
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        cwd=PROJECT_ROOT,
+        env=env,
+    )
+    text = ""
+    try:
+        deadline = time.monotonic() + 90
+        while "casework is up" not in text:
+            assert proc.poll() is None, f"casework up exited early:\n{text}"
+            assert time.monotonic() < deadline, f"casework up did not come up:\n{text}"
+            await asyncio.sleep(0.3)
+            text = (tmp_path / "up.out").read_text(errors="replace")
+        for what in ("Temporal gRPC", "Temporal Web UI", "HTTP API", "Records DB", "Data dir"):
+            assert what in text
+        client = await connect(Settings(temporal_address=f"127.0.0.1:{port}"))
+        assert await client.workflow_service.get_system_info(GetSystemInfoRequest()) is not None
+        assert await asyncio.to_thread(_get_status, f"http://127.0.0.1:{api}/healthz") == 200
+        started = _children(proc.pid)
+        assert started, "casework up started no child process"
+        proc.send_signal(signal.SIGINT)
+        code = await asyncio.to_thread(proc.wait, 60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        out.close()
+    text = (tmp_path / "up.out").read_text(errors="replace")
+    assert code == 0, text
+    assert "Traceback" not in text
+    assert "stopped." in text
+    await asyncio.sleep(0.5)
+    assert [p for p in started if _alive(p)] == []
