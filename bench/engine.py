@@ -171,10 +171,10 @@ async def _memory(
         await asyncio.gather(*[one(i) for i in range(n)])
         await asyncio.sleep(1.0)
         out[f"memory_per_waiting_case_kb_{mode}"] = (rss_of(proc.pid) - before) / n / 1024
+        out[f"memory_cases_{mode}"] = n
     finally:
         proc.send_signal(signal.SIGTERM)
         await asyncio.to_thread(proc.wait, 30)
-    out["memory_cases"] = n
 
 
 async def _per_process(
@@ -233,19 +233,38 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await _updates(client, plans["cli-test"], settings, args.updates, out)
             say("history per shipped process")
             await _per_process(client, plans, settings, out)
-            for sandboxed in (True, False):
-                say(f"worker memory of {args.memory} waiting cases (sandboxed={sandboxed})")
-                await _memory(client, plans["cli-test"], settings, args.memory, out, sandboxed)
+            for sandboxed, n in ((True, args.memory), (False, max(50, args.memory // 2))):
+                say(f"worker memory of {n} waiting cases (sandboxed={sandboxed})")
+                await _memory(client, plans["cli-test"], settings, n, out, sandboxed)
             out["memory_per_waiting_case_kb"] = out["memory_per_waiting_case_kb_sandboxed"]
     finally:
         tuned.stop()
 
-    default = await start_server(root, tuned=False, label="default")
+    say("the same workload on a default dev server")
+    rate, latency = await _variant(root, "default", settings, engine, args, tuned=False)
+    out["default_cases_per_s"], out["default_latency_ms"] = rate, latency
+    engine.dispose()
+    out["tuned_vs_default_throughput"] = out["interpreter_cases_per_s"] / out["default_cases_per_s"]
+    out["tuned_vs_default_latency"] = out["default_latency_ms"] / out["tuned_latency_ms"]
+    return out
+
+
+async def _variant(
+    root: Path,
+    label: str,
+    settings: Settings,
+    engine: Any,
+    args: argparse.Namespace,
+    **server: Any,
+) -> tuple[float, float]:
+    """Cases/s and median end-to-end latency (ms) of the 5-action process on one server setup."""
+    plans = {p.process: p for p in load_plans(root / "definitions", PROJECT_ROOT / "policies")}
+    five, queue = plans["five-actions"], settings.task_queue
+    srv = await start_server(root, label=label, **server)
     try:
-        say("the same workload on a default dev server")
-        client = await client_for(default)
+        client = await client_for(srv)
         worker = build_worker(
-            client, settings, [], engine=engine, workflows=workflows, deploy=False
+            client, settings, [], engine=engine, workflows=[case_workflow()], deploy=False
         )
         async with worker:
             await throughput(
@@ -259,13 +278,51 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     )
                 )
                 rates.append(rate)
-            out["default_cases_per_s"] = statistics.median(rates)
-            out["default_latency_ms"] = await _latency(client, five, queue, 10)
+            return statistics.median(rates), await _latency(client, five, queue, 10)
     finally:
-        default.stop()
+        srv.stop()
+
+
+async def tuning(args: argparse.Namespace) -> dict[str, Any]:
+    """What each dev-server setting buys: the 5-action process on four server setups."""
+    from casework._stack_server import TUNED_DYNAMIC_CONFIG
+
+    root = workspace("tuning")
+    url = f"sqlite:///{root / 'records.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    plans = load_plans(root / "definitions", PROJECT_ROOT / "policies")
+    from workers.worker import fill_registry
+
+    fill_registry(plans, engine)
+    settings = Settings(task_queue="tuning", database_url=url, definitions_dir=root / "definitions")
+    setups: dict[str, dict[str, Any]] = {
+        "default": {"tuned": False},
+        "wal (synchronous=full)": {
+            "tuned": True,
+            "pragmas": ("journal_mode=wal",),
+            "dynamic_config": (),
+        },
+        "wal + synchronous=normal": {"tuned": True, "dynamic_config": ()},
+        "wal + normal + dynamic config": {"tuned": True, "dynamic_config": TUNED_DYNAMIC_CONFIG},
+    }
+    out: dict[str, Any] = {"n": args.n, "rounds": args.rounds, "setups": {}}
+    for i, (name, server) in enumerate(setups.items()):
+        say(f"server setup: {name}")
+        rate, latency = await _variant(root, f"t{i}", settings, engine, args, **server)
+        out["setups"][name] = {"cases_per_s": rate, "latency_ms": latency}
     engine.dispose()
-    out["tuned_vs_default_throughput"] = out["interpreter_cases_per_s"] / out["default_cases_per_s"]
-    out["tuned_vs_default_latency"] = out["default_latency_ms"] / out["tuned_latency_ms"]
+    base = out["setups"]["default"]
+    rows = [
+        Row(
+            name,
+            f"{v['cases_per_s']:.1f} cases/s, {v['latency_ms']:.0f} ms",
+            f"x{v['cases_per_s'] / base['cases_per_s']:.2f} thr",
+        )
+        for name, v in out["setups"].items()
+    ]
+    print_table(rows)
+    print(json.dumps(out, sort_keys=True))
     return out
 
 
@@ -328,7 +385,7 @@ def report(out: dict[str, Any]) -> None:
             rows.append(
                 Row(
                     f"history {name}",
-                    f"{figures['events']} ev, {figures['bytes']} B ({figures['ended']})",
+                    f"{figures['events']} ev, {figures['bytes']} B ({str(figures['ended'])[:40]})",
                 )
             )
     print_table(rows)
@@ -339,7 +396,7 @@ def report(out: dict[str, Any]) -> None:
 def main() -> int:
     """Parse options, run, report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=100, help="cases per throughput round")
+    parser.add_argument("--n", type=int, default=50, help="cases per throughput round")
     parser.add_argument("--rounds", type=int, default=2, help="throughput rounds per variant")
     parser.add_argument("--updates", type=int, default=60, help="cases for the Update latency")
     parser.add_argument(
@@ -348,11 +405,17 @@ def main() -> int:
     parser.add_argument(
         "--quick", action="store_true", help="small run (n=30, rounds=1, memory=100)"
     )
+    parser.add_argument(
+        "--tuning", action="store_true", help="only compare dev-server settings one by one"
+    )
     args = parser.parse_args()
     if args.quick:
         args.n, args.rounds, args.updates, args.memory = 30, 1, 20, 100
     logging.basicConfig(level=logging.ERROR)
     warnings.simplefilter("ignore")
+    if args.tuning:
+        asyncio.run(tuning(args))
+        return 0
     report(asyncio.run(run(args)))
     return 0
 

@@ -42,6 +42,8 @@ class ServerOptions:
         tuned: Apply the WAL/synchronous pragmas and the dynamic config above.
         headless: Do not start the Web UI.
         log_file: Where the server's output goes (None: discarded).
+        pragmas: SQLite pragmas instead of the tuned ones (when tuned).
+        dynamic_config: Dynamic config values instead of the tuned ones (when tuned).
     """
 
     db_file: Path | None = None
@@ -53,6 +55,8 @@ class ServerOptions:
     tuned: bool = True
     headless: bool = False
     log_file: Path | None = None
+    pragmas: tuple[str, ...] | None = None
+    dynamic_config: tuple[str, ...] | None = None
 
     @property
     def address(self) -> str:
@@ -84,9 +88,9 @@ def server_command(opts: ServerOptions) -> list[str]:
     for name, kind in opts.search_attributes.items():
         cmd += ["--search-attribute", f"{name}={kind}"]
     if opts.tuned:
-        for pragma in TUNED_PRAGMAS:
+        for pragma in TUNED_PRAGMAS if opts.pragmas is None else opts.pragmas:
             cmd += ["--sqlite-pragma", pragma]
-        for value in TUNED_DYNAMIC_CONFIG:
+        for value in TUNED_DYNAMIC_CONFIG if opts.dynamic_config is None else opts.dynamic_config:
             cmd += ["--dynamic-config-value", value]
     return cmd
 

@@ -145,11 +145,28 @@ async def connect(settings: Settings | None = None, *, timeout: float = 10.0) ->
             timeout,
         )
     except (RuntimeError, OSError, TimeoutError, RPCError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise EngineUnavailableError(
-            f"cannot reach Temporal at {settings.temporal_address}: {first[:200]}",
+            f"cannot reach Temporal at {settings.temporal_address}: {_why(exc)}",
             hint="run 'casework up' or set CASEWORK_TEMPORAL_ADDRESS",
         ) from exc
+
+
+def _why(exc: BaseException) -> str:
+    text = str(exc)
+    low = text.lower()
+    for needle, why in (
+        ("connectionrefused", "connection refused"),
+        ("connection refused", "connection refused"),
+        ("dns error", "unknown host"),
+        ("certificate", "TLS certificate problem"),
+        ("unauthenticated", "not authenticated (check the API key or client certificate)"),
+    ):
+        if needle in low:
+            return why
+    if isinstance(exc, TimeoutError) or "timed out" in low or "deadline" in low:
+        return "no answer (timed out)"
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return first[:160]
 
 
 def new_case_id(now: dt.datetime | None = None) -> str:

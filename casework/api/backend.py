@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -46,8 +47,20 @@ from casework.language.plan import Plan
 from casework.settings import Settings
 
 T = TypeVar("T")
+#: What a case id can look like (``C-YYMMDD-XXXXXX``, child cases append ``-step-visit``).
+_CASE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
 #: Seconds the case page waits for the live state before showing the records only.
 LIVE_TIMEOUT = 2.0
+
+
+def check_case_id(case_id: str) -> str:
+    """Return ``case_id``, or raise NotFoundError when it cannot name a case at all.
+
+    Impossible ids are answered here so they never reach Temporal.
+    """
+    if not _CASE_ID.fullmatch(case_id):
+        raise NotFoundError("case", case_id, hint="case ids look like C-261201-1A2B3C")
+    return case_id
 
 
 def _records_error(exc: SQLAlchemyError) -> RecordsError:
@@ -184,7 +197,7 @@ class Backend:
     ) -> tuple[CaseRecord, list[TaskPublic], list[ClockPublic]]:
         from casework.records import queries
 
-        found = await self.db(queries.get_case, self.engine, case_id)
+        found = await self.db(queries.get_case, self.engine, check_case_id(case_id))
         if found is None:
             raise NotFoundError("case", case_id, hint="GET /cases lists the cases")
         data = cv.as_dict(found)
@@ -215,7 +228,7 @@ class Backend:
         """The workflow's state, or None and why it is missing (never raises)."""
 
         async def query() -> CaseView:
-            return await engine_client.case_state(await self.temporal(), case_id)
+            return await engine_client.case_state(await self.temporal(), check_case_id(case_id))
 
         try:
             return await asyncio.wait_for(query(), LIVE_TIMEOUT), None
@@ -279,13 +292,14 @@ class Backend:
 
     async def signal(self, actor: Actor, case_id: str, event: str, payload: dict[str, Any]) -> None:
         """Deliver an outside event, sent by ``actor``."""
+        check_case_id(case_id)
         client = await self.temporal()
         await engine_client.signal_case(client, case_id, event, payload, sender=actor.id)
 
     async def cancel(self, actor: Actor, case_id: str, reason: str) -> CaseView:
         """Cancel a case through the workflow's ``cancel`` Update."""
         client = await self.temporal()
-        return await engine_client.cancel_case(client, case_id, actor, reason)
+        return await engine_client.cancel_case(client, check_case_id(case_id), actor, reason)
 
     async def change_priority(
         self, actor: Actor, case_id: str, priority: str, reason: str | None
@@ -293,7 +307,9 @@ class Backend:
         """Change a case's priority through the ``change_priority`` Update."""
         client = await self.temporal()
         action = CaseAction(actor=actor, priority=priority, reason=reason)
-        return await engine_client.case_action(client, case_id, "change_priority", action)
+        return await engine_client.case_action(
+            client, check_case_id(case_id), "change_priority", action
+        )
 
     # ---- tasks -------------------------------------------------------------------------------
 
@@ -307,7 +323,8 @@ class Backend:
         assignee: str | None = None,
     ) -> TaskView:
         """Run a task Update as ``actor``; the validator's refusal raises TaskActionRejected."""
-        engine_client.split_task_id(task_id)  # malformed ids are 404 before any network call
+        # malformed ids are 404 before any network call
+        check_case_id(engine_client.split_task_id(task_id)[0])
         action = TaskAction(
             task_id=task_id,
             actor=actor,

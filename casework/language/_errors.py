@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from casework.errors import Diagnostic
 from casework.language.model import STEP_KINDS, FieldSpec, ProcessDefinition, StepBase
-from casework.language.yamlsafe import Locations, Path
+from casework.language.yamlsafe import Locations, Path, quoted
 
 _FIELD_TYPES: tuple[str, ...] = typing.get_args(FieldSpec.model_fields["type"].annotation)
 
@@ -105,11 +105,11 @@ def resolve_path(
 
 def _where(model: type[BaseModel] | None, data: Any, path: Path) -> str:
     if model is not None and issubclass(model, StepBase) and isinstance(data, dict):
-        return f"{data.get('kind')} step '{data.get('id', '?')}'"
+        return f"{quoted(data.get('kind'))[1:-1]} step {quoted(data.get('id', '?'))}"
     if model is ProcessDefinition:
         return "the definition"
     parent = [p for p in path[:-1] if isinstance(p, str)]
-    return f"'{parent[-1]}'" if parent else "the file"
+    return quoted(parent[-1]) if parent else "the file"
 
 
 def _step_prefix(data: Any, path: Path) -> str:
@@ -176,14 +176,14 @@ def validation_diagnostics(
         hint = ""
         if kind == "extra_forbidden":
             code = "V101"
-            message = f"unknown field '{last}' in {where}"
+            message = f"unknown field {quoted(last)} in {where}"
             names = field_names(model) if model is not None else []
             hint = did_you_mean(str(last), names) or (
                 f"allowed: {', '.join(names)}" if names else ""
             )
         elif kind == "missing":
             code = "V102"
-            message = f"missing required field '{last}' in {where}"
+            message = f"missing required field {quoted(last)} in {where}"
             hint = f"add '{last}:'"
         elif kind == "literal_error" and model is FieldSpec and last == "type":
             code = "E501"

@@ -52,7 +52,7 @@ def targets(node: Node) -> Iterator[tuple[str | None, StepPath]]:
     step, p = node.step, node.path
     nxt = step.next or node.follower
     nxt_path = (*p, "next") if step.next else p
-    if step.on_max_visits:
+    if step.on_max_visits and step.max_visits:
         yield step.on_max_visits, (*p, "on_max_visits")
     if isinstance(step, EndStep):
         return
@@ -120,6 +120,13 @@ def lint_graph(definition: ProcessDefinition, ctx: Ctx) -> None:
     for node in nodes:
         if by_id.get(node.step.id) is not node:
             continue
+        if node.step.on_max_visits and not node.step.max_visits:
+            ctx.warning(
+                (*node.path, "on_max_visits"),
+                "W208",
+                f"step '{node.step.id}' has 'on_max_visits' but no 'max_visits': it never applies",
+                "add 'max_visits: N'",
+            )
         out: list[str] = []
         for target, path in targets(node):
             if target is None:

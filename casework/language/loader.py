@@ -19,7 +19,7 @@ from casework.language._errors import did_you_mean, validation_diagnostics
 from casework.language.model import STEP_KINDS, ProcessDefinition
 from casework.language.policies import PolicyFile
 from casework.language.policyset import PolicySet
-from casework.language.yamlsafe import Locations, YamlDoc, parse_yaml
+from casework.language.yamlsafe import Locations, YamlDoc, parse_yaml, quoted
 from casework.language.yamlsafe import Path as DataPath
 
 __all__ = [
@@ -107,7 +107,7 @@ def _check_kinds(
                     line,
                     col,
                     "V105",
-                    f"step '{sid}' has no 'kind'",
+                    f"step {quoted(sid)} has no 'kind'",
                     f"add 'kind:' with one of: {', '.join(STEP_KINDS)}",
                 )
             )
@@ -117,7 +117,12 @@ def _check_kinds(
             hint = did_you_mean(str(kind), STEP_KINDS) or f"use one of: {', '.join(STEP_KINDS)}"
             out.append(
                 Diagnostic(
-                    file, line, col, "V104", f"unknown step kind '{kind}' in step '{sid}'", hint
+                    file,
+                    line,
+                    col,
+                    "V104",
+                    f"unknown step kind {quoted(kind)} in step {quoted(sid)}",
+                    hint,
                 )
             )
             skip.add(here)

@@ -52,6 +52,12 @@ _RESOLVER = _Resolver()
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
 
+def quoted(value: object) -> str:
+    """``'name'`` for a plain printable name, else its escaped repr (messages stay one line)."""
+    text = str(value)
+    return f"'{text}'" if text.isprintable() and "'" not in text else repr(text)
+
+
 class Locations(dict[Path, tuple[int, int]]):
     """Path tuple -> (line, column) of the key or item, both 1-based.
 
@@ -123,9 +129,9 @@ def _scalar(event: ev.ScalarEvent) -> Any:
     except (ValueError, TypeError, yaml.YAMLError) as exc:
         raise _RejectError(
             event.start_mark,
-            "Y003",
+            "Y001",
             f"invalid {tag.rsplit(':', 1)[-1]} value {event.value!r}",
-            str(exc),
+            (str(exc).splitlines() or [""])[0],
         ) from None
 
 
@@ -170,14 +176,14 @@ def _compose(text: str) -> YamlDoc:
                     mark,
                     "Y005",
                     f"mapping key {value!r} is not a string",
-                    f"quote it: '{value}'",
+                    f"quote it: {quoted(value)}",
                 )
             if value in top.container:
                 first = locations.get((*top.path, value), (0, 0))
                 raise _RejectError(
                     mark,
                     "Y002",
-                    f"duplicate key '{value}' (first at line {first[0]})",
+                    f"duplicate key {quoted(value)} (first at line {first[0]})",
                     "remove or rename one of them",
                 )
             top.key = value

@@ -255,7 +255,14 @@ def inbox(
         .limit(size + 1)
     )
     with engine.connect() as conn:
+        if not mine and engine.dialect.name == "postgresql":
+            # PostgreSQL underestimates the many eligibility filters (JSONB containment has
+            # no statistics), then sorts every open task. Walking (state, created_at) in
+            # order and stopping at the page size is the plan that stays fast at any size.
+            conn.exec_driver_sql("SET LOCAL enable_sort = off")
+            conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
         rows = conn.execute(query).mappings().all()
+        conn.rollback()
     items = [
         InboxTask.model_validate({k: v for k, v in r.items() if v is not None or k[:5] != "case_"})
         for r in rows[:size]

@@ -73,6 +73,14 @@ def test_unguarded_loop_is_located_at_its_first_step() -> None:
     assert _codes(_lint(text)) == [("E207", 9)]
 
 
+def test_on_max_visits_needs_max_visits() -> None:
+    text = (
+        "steps:\n  - {id: s, kind: set, values: {n: '1'}, on_max_visits: e}\n"
+        "  - {id: e, kind: end}\n"
+    )
+    assert _codes(_lint(text)) == [("W208", 9)]
+
+
 def test_unknown_reason_on_end() -> None:
     text = "steps:\n  - {id: e, kind: end, outcome: ok, reason: fin}\n"
     [d] = _lint(text)

@@ -72,6 +72,7 @@ def _check(diags: list[Diagnostic]) -> None:
         assert d.code
         assert d.message
         assert "\n" not in d.message
+        assert "\n" not in d.hint
         assert d.render().startswith(f"{d.path}:{d.line}:{d.column}: ")
 
 

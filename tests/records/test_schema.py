@@ -92,3 +92,16 @@ def test_bad_url_is_config_error(url: str) -> None:
 def test_unreachable_postgres_is_records_error() -> None:
     with pytest.raises(RecordsError, match="cannot read"):
         current_revision("postgresql://postgres@127.0.0.1:1/nothing")
+
+
+def test_upgrade_step_by_step(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'steps.db'}"
+    assert upgrade(url, "0001") == "0001"
+    engine = make_engine(url)
+    with pytest.raises(RecordsError, match="revision 0001"):
+        ensure_current(engine)
+    assert upgrade(url) == head_revision() == "0002"
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": False})
+        assert compare_metadata(ctx, tables.metadata) == []
+    engine.dispose()

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import Engine
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
@@ -147,6 +148,6 @@ async def stack_env(tmp_path: Path) -> AsyncIterator[StackEnv]:
             env.server.stop()
 
 
-def records_engine(env: StackEnv):  # type: ignore[no-untyped-def]
+def records_engine(env: StackEnv) -> Engine:
     """An engine on the test's records database."""
     return make_engine(env.records_url)

@@ -20,6 +20,7 @@ CASES = 100
 STEPS = ("update_crm", "refund", "enroll", "publish", "update_crm_again")
 
 
+@pytest.mark.timeout(240)  # ~60 s on an idle 2-core box; recovery waits for lost activity timeouts
 async def test_sigkill_worker_midway_every_effect_once(tmp_path: Path) -> None:
     async with stack_env(tmp_path) as env:
         plan = env.plans()["five-actions"]

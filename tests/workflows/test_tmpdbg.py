@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 import time
+from datetime import timedelta
 T0=time.time()
 
 import pytest
@@ -51,22 +52,22 @@ async def test_quorum_four_eyes_and_veto(client: Client, task_queue: str, fakes:
         view = await wait_task(h, f"{h.id}.peer.1")
         assert view.tasks[0].eligible == ["cara", "cato", "cleo", "rex"]  # olga asked: four-eyes
         with pytest.raises(WorkflowUpdateFailedError) as info:
-            await h.execute_update(CaseWorkflow.approve, _vote(h, "peer", "olga"))
+            await h.execute_update(CaseWorkflow.approve, _vote(h, "peer", "olga"), rpc_timeout=timedelta(seconds=1))
             print('T', round(time.time()-T0, 2), 'await h.execute_update(CaseWorkflow.approve, _vote', flush=True)
         assert "four-eyes" in str(info.value.cause)
-        await h.execute_update(CaseWorkflow.approve, _vote(h, "peer", "cara"))
+        await h.execute_update(CaseWorkflow.approve, _vote(h, "peer", "cara"), rpc_timeout=timedelta(seconds=1))
         print('T', round(time.time()-T0, 2), 'await h.execute_update(CaseWorkflow.approve, _vote', flush=True)
         with pytest.raises(WorkflowUpdateFailedError) as info:
-            await h.execute_update(CaseWorkflow.approve, _vote(h, "peer", "cara"))
+            await h.execute_update(CaseWorkflow.approve, _vote(h, "peer", "cara"), rpc_timeout=timedelta(seconds=1))
             print('T', round(time.time()-T0, 2), 'await h.execute_update(CaseWorkflow.approve, _vote', flush=True)
         assert "already voted" in str(info.value.cause)
-        await h.execute_update(CaseWorkflow.approve, _vote(h, "peer", "cato"))
+        await h.execute_update(CaseWorkflow.approve, _vote(h, "peer", "cato"), rpc_timeout=timedelta(seconds=1))
         print('T', round(time.time()-T0, 2), 'await h.execute_update(CaseWorkflow.approve, _vote', flush=True)
         await wait_task(h, f"{h.id}.senior.1")
         print('T', round(time.time()-T0, 2), 'await wait_task(h, f"{h.id}.senior.1")', flush=True)
         # cara approved the earlier step: four-eyes keeps her out of this one
         with pytest.raises(WorkflowUpdateFailedError) as info:
-            await h.execute_update(CaseWorkflow.approve, _vote(h, "senior", "cara"))
+            await h.execute_update(CaseWorkflow.approve, _vote(h, "senior", "cara"), rpc_timeout=timedelta(seconds=1))
             print('T', round(time.time()-T0, 2), 'await h.execute_update(CaseWorkflow.approve, _vote', flush=True)
         assert "earlier step" in str(info.value.cause)
         await h.execute_update(CaseWorkflow.reject,
@@ -86,7 +87,7 @@ async def test_all_with_changes_requested(client: Client, task_queue: str, fakes
         h = await start_case(client, plan, task_queue, {"customer": "Ann"}, opened_by="olga")
         await wait_task(h, f"{h.id}.peer.1")
         print('T', round(time.time()-T0, 2), 'await wait_task(h, f"{h.id}.peer.1")', flush=True)
-        await h.execute_update(CaseWorkflow.request_changes, _vote(h, "peer", "cara"))
+        await h.execute_update(CaseWorkflow.request_changes, _vote(h, "peer", "cara"), rpc_timeout=timedelta(seconds=1))
         print('T', round(time.time()-T0, 2), 'await h.execute_update(CaseWorkflow.request_change', flush=True)
         await wait_task(h, f"{h.id}.revise.1")
         print('T', round(time.time()-T0, 2), 'await wait_task(h, f"{h.id}.revise.1")', flush=True)
@@ -94,11 +95,11 @@ async def test_all_with_changes_requested(client: Client, task_queue: str, fakes
             task_id=f"{h.id}.revise.1", actor=actor("olga")))
         await wait_task(h, f"{h.id}.peer.2")
         print('T', round(time.time()-T0, 2), 'await wait_task(h, f"{h.id}.peer.2")', flush=True)
-        await h.execute_update(CaseWorkflow.approve, _vote(h, "peer", "cara", 2))
+        await h.execute_update(CaseWorkflow.approve, _vote(h, "peer", "cara", 2), rpc_timeout=timedelta(seconds=1))
         print('T', round(time.time()-T0, 2), 'await h.execute_update(CaseWorkflow.approve, _vote', flush=True)
         view = await h.query(CaseWorkflow.state)
         assert "peer" in view.current_steps  # all: cato has not voted yet
-        await h.execute_update(CaseWorkflow.approve, _vote(h, "peer", "cato", 2))
+        await h.execute_update(CaseWorkflow.approve, _vote(h, "peer", "cato", 2), rpc_timeout=timedelta(seconds=1))
         print('T', round(time.time()-T0, 2), 'await h.execute_update(CaseWorkflow.approve, _vote', flush=True)
         await wait_task(h, f"{h.id}.senior.1")
         print('T', round(time.time()-T0, 2), 'await wait_task(h, f"{h.id}.senior.1")', flush=True)
