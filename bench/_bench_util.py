@@ -43,8 +43,8 @@ def workspace(name: str) -> Path:
     return root
 
 
-async def start_server(root: Path, *, tuned: bool, label: str) -> DevServer:
-    """Start a dev server with its own SQLite file in ``root``."""
+async def start_server(root: Path, *, tuned: bool, label: str, **extra: Any) -> DevServer:
+    """Start a dev server with its own SQLite file in ``root`` (``extra``: ServerOptions)."""
     server = DevServer(
         ServerOptions(
             db_file=root / f"temporal-{label}.db",
@@ -53,6 +53,7 @@ async def start_server(root: Path, *, tuned: bool, label: str) -> DevServer:
             search_attributes=SEARCH_ATTRIBUTES,
             tuned=tuned,
             log_file=root / f"temporal-{label}.log",
+            **extra,
         )
     )
     await server.start()

@@ -233,7 +233,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await _updates(client, plans["cli-test"], settings, args.updates, out)
             say("history per shipped process")
             await _per_process(client, plans, settings, out)
-            for sandboxed, n in ((True, args.memory), (False, max(50, args.memory // 2))):
+            for sandboxed, n in ((True, args.memory), (False, max(50, args.memory // 3))):
                 say(f"worker memory of {n} waiting cases (sandboxed={sandboxed})")
                 await _memory(client, plans["cli-test"], settings, n, out, sandboxed)
             out["memory_per_waiting_case_kb"] = out["memory_per_waiting_case_kb_sandboxed"]
@@ -396,9 +396,9 @@ def report(out: dict[str, Any]) -> None:
 def main() -> int:
     """Parse options, run, report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=50, help="cases per throughput round")
+    parser.add_argument("--n", type=int, default=30, help="cases per throughput round")
     parser.add_argument("--rounds", type=int, default=2, help="throughput rounds per variant")
-    parser.add_argument("--updates", type=int, default=60, help="cases for the Update latency")
+    parser.add_argument("--updates", type=int, default=40, help="cases for the Update latency")
     parser.add_argument(
         "--memory", type=int, default=500, help="waiting cases for the memory figure"
     )

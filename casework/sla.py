@@ -442,6 +442,10 @@ def to_view(clock: SlaClock, t: dt.datetime) -> ClockView:
         stopped_at=clock.stopped_at,
         breached_at=settled.breached_at if state == "breached" else None,
         at_risk=at_risk,
+        # What the clock counted once stopped, in its basis: the reports' response time.
+        elapsed_seconds=clock.elapsed_seconds
+        if clock.stopped_at is not None and clock.since is None
+        else None,
     )
 
 

@@ -84,6 +84,7 @@ class EngineBase:
         self.failure: BaseException | None = None
         self.end_request: tuple[str, str | None, str | None, str] | None = None
         self.tail: list[CaseEvent] = []
+        self.projected_seq = state.pending[0].seq - 1 if state.pending else state.seq
 
     # --- basics -------------------------------------------------------------------------
 
@@ -277,10 +278,22 @@ class EngineBase:
             finally:
                 self.projecting = False
             del self.st.pending[: len(batch)]
+            self.projected_seq = batch[-1].seq
             self.tail = [*self.tail, *batch][-ENGINE.timeline_tail :]
 
-    async def flush(self) -> None:
-        """Wait until every event so far is projected."""
+    async def flush(self, *, bounded: bool = False) -> None:
+        """Wait until every event so far is projected.
+
+        Args:
+            bounded: Only wait for the events recorded when the flush started (a flood
+                of signals cannot hold off continue-as-new; the rest is carried).
+        """
+        if bounded:
+            target = self.st.seq
+            await workflow.wait_condition(
+                lambda: not self.projecting and (self.projected_seq >= target or not self.st.pending)
+            )
+            return
         await workflow.wait_condition(lambda: not self.st.pending and not self.projecting)
 
     # --- tokens -----------------------------------------------------------------------------

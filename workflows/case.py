@@ -106,7 +106,7 @@ class CaseWorkflow(StepsMixin):
             if self.closing:
                 break
             await workflow.wait_condition(workflow.all_handlers_finished)
-            await self.flush()
+            await self.flush(bounded=True)
             if self.quiescent() and not self.closing and self.failure is None:
                 await self._continue_as_new(start)
         await workflow.wait_condition(workflow.all_handlers_finished)

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from casework.api._plans import NotDeployedError
 from casework.errors import (
     CaseworkError,
     ConfigError,
@@ -96,6 +97,8 @@ def status_and_body(exc: CaseworkError) -> tuple[int, ErrorBody]:
         return status, ErrorBody(
             error=_machine_code(exc.code, status), message=exc.reason, hint=hint
         )
+    if isinstance(exc, NotDeployedError):
+        return 409, ErrorBody(error="not_deployed", message=exc.message, hint=exc.hint)
     if isinstance(exc, DefinitionError):
         return 422, ErrorBody(error="definition_error", message=exc.message, hint=exc.hint)
     if isinstance(exc, EngineUnavailableError):

@@ -16,6 +16,10 @@ from casework.settings import Settings
 _TTL = 10.0
 
 
+class NotDeployedError(CaseworkError):
+    """A process version exists as a file but no worker has deployed it (HTTP 409)."""
+
+
 class PlanCatalog:
     """Every plan a case can be opened with, keyed by (process, version).
 
@@ -30,6 +34,7 @@ class PlanCatalog:
         self._lock = threading.Lock()
         self._shipped: list[Plan] | None = None
         self._plans: dict[tuple[str, int], Plan] = {}
+        self._deployed_hashes: frozenset[str] = frozenset()
         self._loaded_at = 0.0
 
     def _load_shipped(self) -> list[Plan]:
@@ -61,13 +66,11 @@ class PlanCatalog:
         with self._lock:
             if force or not self._plans or time.monotonic() - self._loaded_at > _TTL:
                 plans: dict[tuple[str, int], Plan] = {}
-                for plan in [
-                    *self._load_shipped(),
-                    *REGISTRY.plans(),
-                    *self._deployed(self._engine),
-                ]:
+                deployed = [*REGISTRY.plans(), *self._deployed(self._engine)]
+                for plan in [*self._load_shipped(), *deployed]:
                     plans[(plan.process, plan.version)] = plan
                 self._plans = plans
+                self._deployed_hashes = frozenset(p.hash for p in deployed)
                 self._loaded_at = time.monotonic()
             return dict(self._plans)
 
@@ -104,3 +107,25 @@ class PlanCatalog:
         raise NotFoundError(
             "process version", f"{process}@{version}", hint=f"known versions: {known}"
         )
+
+    def for_opening(self, process: str, version: int | None = None) -> Plan:
+        """Return the plan a new case of ``process`` runs: one the workers know.
+
+        Once the records hold deployed versions, only those (and this process's
+        registry) are used: a shipped file that no worker has deployed yet would
+        start a case nobody can run.
+
+        Raises:
+            NotFoundError: When the process or version is unknown.
+            NotDeployedError: When the version exists only as an undeployed file.
+        """
+        plan = self.resolve(process, version)
+        with self._lock:
+            known = self._deployed_hashes
+        if known and plan.hash not in known:
+            raise NotDeployedError(
+                f"{process}@{plan.version} is not deployed: no worker can run it yet",
+                hint="restart the worker ('casework worker' or 'casework up'): it deploys "
+                "the shipped definitions",
+            )
+        return plan

@@ -44,7 +44,7 @@ def _version() -> str:
 
 
 def _mount_docs(app: FastAPI) -> None:
-    """Serve Swagger UI at /docs from the swagger-ui-bundle package: no CDN."""
+    """Serve Swagger UI at /docs from the swagger-ui-bundle-v2 package: no CDN."""
     from fastapi.openapi.docs import get_swagger_ui_html
     from fastapi.responses import HTMLResponse
 
@@ -52,27 +52,24 @@ def _mount_docs(app: FastAPI) -> None:
         from swagger_ui_bundle import swagger_ui_path
     except ImportError:  # pragma: no cover - the dependency is declared
         swagger_ui_path = None
-    if swagger_ui_path is not None:
-        app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
-        js, css, icon = (
-            "/static/swagger/swagger-ui-bundle.js",
-            "/static/swagger/swagger-ui.css",
-            "/static/swagger/favicon-32x32.png",
-        )
-    else:
-        js = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"
-        css = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css"
-        icon = "https://fastapi.tiangolo.com/img/favicon.png"
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
+        if swagger_ui_path is None:
+            return HTMLResponse(
+                "<p>Swagger UI is not installed (pip install swagger-ui-bundle-v2); "
+                'the schema is at <a href="/openapi.json">/openapi.json</a>.</p>'
+            )
         return get_swagger_ui_html(
             openapi_url="/openapi.json",
             title="casework API",
-            swagger_js_url=js,
-            swagger_css_url=css,
-            swagger_favicon_url=icon,
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
         )
+
+    if swagger_ui_path is not None:
+        app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
 
 
 def create_app(

@@ -284,7 +284,7 @@ class Backend:
 
     async def open_case(self, actor: Actor, body: CaseCreate) -> CaseView:
         """Start a case of the latest (or given) version of a process."""
-        plan = await anyio.to_thread.run_sync(self.plans.resolve, body.process, body.version)
+        plan = await anyio.to_thread.run_sync(self.plans.for_opening, body.process, body.version)
         client = await self.temporal()
         return await engine_client.open_case(
             client, plan, dict(body.data), actor, settings=self.settings

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, urlencode
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -22,10 +22,10 @@ from fastapi.templating import Jinja2Templates
 from casework.api._errors import status_and_body
 from casework.api.auth import COOKIE, backend_of, ensure_may_change
 from casework.api.routes_tasks import ACTIONS
-from casework.api.schemas import CasePage, TaskActionRequest, TaskPublic
+from casework.api.schemas import CasePage, InboxTask, TaskActionRequest, TaskPublic
 from casework.client import split_task_id
 from casework.contracts import Actor
-from casework.errors import CaseworkError, NotFoundError
+from casework.errors import CaseworkError, NotFoundError, PermissionDeniedError
 from casework.language.model import FieldSpec, ParallelStep, Step
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -266,21 +266,35 @@ async def case_page(request: Request, case_id: str) -> Response:
 
 @router.get("/inbox")
 async def inbox_page(request: Request) -> Response:
-    """The person's inbox with claim/complete buttons."""
+    """The person's inbox with claim/complete buttons.
+
+    ``?show=mine`` lists the tasks assigned to them, ``?show=available`` the
+    open ones they may take; the default shows both, theirs first.
+    """
     actor = await page_actor(request)
-    mine = request.query_params.get("mine", "").lower() in _TRUE
+    show = request.query_params.get("show", "all")
+    if request.query_params.get("mine", "").lower() in _TRUE:
+        show = "mine"
+    backend = backend_of(request)
+    items: list[InboxTask] = []
     try:
-        page = await backend_of(request).inbox(
-            actor, mine=mine, role=None, region=None, limit=100, cursor=None
-        )
+        for mine in (True, False):
+            if show == ("available" if mine else "mine"):
+                continue
+            page = await backend.inbox(
+                actor, mine=mine, role=None, region=None, limit=100, cursor=None
+            )
+            seen = {t.task_id for t in items}
+            items.extend(t for t in page.items if t.task_id not in seen)
     except CaseworkError as exc:
         return _error_page(request, actor, exc, "/ui")
     return _render(
         request,
         "inbox.html",
         actor=actor,
-        page=page,
-        forms=await _task_forms(request, page.items),
+        items=items,
+        show=show,
+        forms=await _task_forms(request, items),
         here=_here(request),
     )
 
@@ -302,6 +316,17 @@ def coerce(spec: FieldSpec | None, raw: str) -> Any:
     return raw
 
 
+def check_origin(request: Request, actor: Actor) -> None:
+    """Refuse a form posted from another site (defence in depth besides SameSite cookies)."""
+    origin = request.headers.get("origin")
+    if origin and origin != "null" and urlsplit(origin).netloc != request.url.netloc:
+        raise PermissionDeniedError(
+            f"form posted from another site ({origin})",
+            actor=actor.id,
+            hint="use the casework pages themselves",
+        )
+
+
 @router.post("/tasks/{task_id}/{action}")
 async def task_post(request: Request, task_id: str, action: str) -> Response:
     """Run a task action from a page form, then go back to the page it came from."""
@@ -310,6 +335,7 @@ async def task_post(request: Request, task_id: str, action: str) -> Response:
     back = safe_next(form.get("next"), "/ui/inbox")
     backend = backend_of(request)
     try:
+        check_origin(request, actor)
         if action not in ACTIONS and action != "reassign":
             raise NotFoundError("task action", action, hint="use one of " + ", ".join(ACTIONS))
         ensure_may_change(actor)

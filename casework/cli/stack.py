@@ -62,7 +62,12 @@ def up(
         console.print(table)
         console.print("Press Ctrl-C to stop everything.", markup=False)
 
-    logging.basicConfig(level=logging.WARNING)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    # the development sink: every notification written to the outbox is also logged here
+    from activities.notify import LogSink, set_sink
+
+    set_sink(LogSink())
+    logging.getLogger("casework.notify").setLevel(logging.INFO)
 
     def say(message: str) -> None:
         err_console.print(message, markup=False)

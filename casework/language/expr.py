@@ -60,7 +60,8 @@ class ExpressionError(CaseworkError):
     """
 
     def __init__(self, expression: str, message: str, *, line: int = 0, column: int = 0) -> None:
-        super().__init__(f"expression {expression!r}: {message}")
+        shown = expression if len(expression) <= 80 else expression[:77] + "..."
+        super().__init__(f"expression {shown!r}: {message}")
         self.expression = expression
         self.line = line
         self.column = column
@@ -371,6 +372,8 @@ def evaluate(expr: CompiledExpr | str, activation: Mapping[str, Any]) -> Any:
         value = compiled.runner.evaluate(context)
     except CELEvalError as exc:
         raise ExpressionError(compiled.text, _eval_message(exc)) from None
+    except RecursionError:
+        raise ExpressionError(compiled.text, "the expression is nested too deeply") from None
     except (TypeError, ValueError, ArithmeticError, KeyError, OverflowError) as exc:
         raise ExpressionError(compiled.text, f"{type(exc).__name__}: {exc}") from None
     if isinstance(value, CELEvalError):
@@ -499,6 +502,11 @@ def check_expr(text: str, variables: dict[str, T], expect: T | None = None) -> l
         compiled = compile_expr(text)
     except ExpressionError as exc:
         return [Issue(exc.line or 1, exc.column or 1, "E401", exc.reason)]
+    if "steps" in compiled.roots:  # summarising every step costs more than checking
+        try:
+            return ck.check(compiled.tree, variables, expect)[1]
+        except RecursionError:
+            return [Issue(1, 1, "E401", "the expression is nested too deeply", "simplify it")]
     # the result depends only on the text and the types of what it reads: memoise on that
     used = tuple((n, ck.signature(variables[n])) for n in compiled.roots_sorted if n in variables)
     # the names in scope only matter for the hint of an unknown variable
@@ -508,7 +516,11 @@ def check_expr(text: str, variables: dict[str, T], expect: T | None = None) -> l
     if hit is None:
         if len(_CHECKS) > 65536:
             _CHECKS.clear()
-        hit = _CHECKS[key] = ck.check(compiled.tree, variables, expect)[1]
+        try:
+            hit = ck.check(compiled.tree, variables, expect)[1]
+        except RecursionError:
+            hit = [Issue(1, 1, "E401", "the expression is nested too deeply", "simplify it")]
+        _CHECKS[key] = hit
     return list(hit)
 
 

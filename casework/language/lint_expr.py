@@ -163,12 +163,16 @@ def _placeholders(linter: _ExprLinter, definition: ProcessDefinition) -> None:
     for name, template in definition.templates.items():
         for key in ("subject", "body"):
             for match in _PLACEHOLDER.finditer(getattr(template, key)):
-                problem = _resolve(match.group(1), {**linter.base, "steps": linter.steps()})
+                ref = match.group(1)
+                scope = linter.base
+                if ref.split(".")[0] not in scope:  # steps (built lazily) or a mistake
+                    scope = {**scope, "steps": linter.steps()}
+                problem = _resolve(ref, scope)
                 if problem:
                     linter.ctx.error(
                         ("templates", name, key),
                         "E314",
-                        f"template '{name}': ${{{match.group(1)}}} {problem[0]}",
+                        f"template '{name}': ${{{ref}}} {problem[0]}",
                         problem[1],
                     )
 

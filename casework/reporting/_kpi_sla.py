@@ -63,7 +63,15 @@ def sla_compliance(conn: Connection, ctx: KpiContext) -> KpiTable:
     stmt = (
         select(g.label("g"), *cols)
         .select_from(clk.join(cases, cases.c.case_id == clk.c.case_id))
-        .where(or_(met, breached), *ctx.filters.clauses())
+        .where(
+            # Implied by met/breached, but lets an index on either instant be used.
+            or_(
+                in_period(clk.c.stopped_at, start, end),
+                in_period(clk.c.breached_at, start, end),
+            ),
+            or_(met, breached),
+            *ctx.filters.clauses(),
+        )
         .group_by(g if ctx.by else None)
     )
     rows = [r for r in fetch(conn, stmt) if ctx.by or (r.met or 0) + (r.breached or 0) > 0]
@@ -147,6 +155,8 @@ def backlog(conn: Connection, ctx: KpiContext) -> KpiTable:
         select(g.label("g"), *cols)
         .where(
             cases.c.opened_at < at,
+            # Implied by the next line (ended = resolved_at when set), but indexable.
+            or_(cases.c.resolved_at.is_(None), cases.c.resolved_at > at),
             or_(end.is_(None), end > at),
             *ctx.filters.clauses(),
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -58,7 +57,8 @@ def local_prefect_server(port: int = 4200) -> Iterator[str]:
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
-        start_new_session=True,
+        # Same process group as ours: whoever stops our group (Ctrl-C, `casework up`)
+        # stops the server too, even if this process is killed before its `finally`.
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
@@ -68,11 +68,11 @@ def local_prefect_server(port: int = 4200) -> Iterator[str]:
     finally:
         os.environ.pop("PREFECT_API_URL", None)
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
+            proc.terminate()
             try:
-                proc.wait(timeout=15)
+                proc.wait(timeout=8)
             except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+                proc.kill()
                 proc.wait()
         log.close()
 

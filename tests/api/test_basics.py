@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from sqlalchemy import Engine
 
+from casework.api.app import create_app
+from casework.settings import Settings
 from tests.api.conftest import auth
 
 
@@ -116,3 +119,49 @@ async def test_engine_down_is_503_not_500(http: httpx.AsyncClient, tokens: dict[
     assert body["error"] == "engine_unavailable"
     assert "127.0.0.1:1" in body["message"]
     assert "casework up" in body["hint"]
+
+
+async def test_records_down_is_503(api_settings: Settings) -> None:
+    from casework.records.db import make_engine
+
+    dead = make_engine("postgresql+psycopg://postgres@127.0.0.1:1/nothing")
+    app = create_app(api_settings, engine=dead)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as client:
+        response = await client.get("/cases", headers=auth("cw_deadbeef_x"))
+    assert response.status_code == 503
+    body = response.json()
+    assert body["error"] == "records_unavailable"
+    assert "casework db upgrade" in body["hint"]
+
+
+async def test_undeployed_version_is_not_opened(
+    http: httpx.AsyncClient,
+    tokens: dict[str, str],
+    db_engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from casework.language.compiler import load_plans
+    from casework.registry import PlanRegistry
+
+    # plans other tests' workers registered in this process must not count as deployed
+    monkeypatch.setattr("casework.api._plans.REGISTRY", PlanRegistry())
+    from casework.language.plan import seal
+    from casework.records.directory import deploy_definitions
+    from tests.api.conftest import DEFINITIONS, POLICIES
+
+    (shipped,) = load_plans(DEFINITIONS, POLICIES)
+    content = shipped.model_dump(mode="json")
+    content["version"] = 2
+    content["definition"]["version"] = 2
+    deploy_definitions(db_engine, [seal(content)], "tests")
+    response = await http.post(
+        "/cases",
+        json={"process": "api_ticket", "version": 1, "data": {"title": "t", "region": "emea"}},
+        headers=auth(tokens["alice"]),
+    )
+    assert response.status_code == 409
+    assert response.json()["error"] == "not_deployed"
+    assert "api_ticket@1 is not deployed" in response.json()["message"]
+    listed = (await http.get("/definitions", headers=auth(tokens["alice"]))).json()
+    assert listed[0]["versions"] == [1, 2]

@@ -102,6 +102,14 @@ async def test_pages_flow(site: httpx.AsyncClient, tokens: dict[str, str]) -> No
     claimed = await site.post(f"/ui/tasks/{task_id}/claim", content=b"next=/ui/inbox", headers=FORM)
     assert claimed.status_code == 303, claimed.text
     assert claimed.headers["location"].startswith("/ui/inbox?flash=")
+
+    async def shown_as_mine() -> bool:
+        page = await site.get("/ui/inbox")
+        return f'action="/ui/tasks/{task_id}/release"' in page.text
+
+    await eventually(shown_as_mine)  # claimed tasks stay in the default inbox view
+    assert task_id in (await site.get("/ui/inbox?show=mine")).text
+    assert task_id not in (await site.get("/ui/inbox?show=available")).text
     again = await site.post(f"/ui/tasks/{task_id}/claim", content=b"next=/ui/inbox", headers=FORM)
     assert again.status_code == 409
     assert "already claimed" in again.text
@@ -137,6 +145,19 @@ async def test_page_action_refused_for_other_region(
     assert page.status_code == 403
     assert "region" in page.text
     assert re.search(r'href="/ui/inbox"', page.text)  # the open redirect was ignored
+
+
+async def test_form_from_another_site_is_refused(
+    site: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    site.cookies.set("casework_token", tokens["alice"])
+    page = await site.post(
+        "/ui/tasks/C-000000-000000.triage.1/claim",
+        content=b"next=/ui/inbox",
+        headers={**FORM, "origin": "https://evil.example"},
+    )
+    assert page.status_code == 403
+    assert "another site" in page.text
 
 
 def test_safe_next_and_coerce() -> None:

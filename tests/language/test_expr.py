@@ -177,3 +177,11 @@ async def test_evaluates_in_workflow_sandbox(time_env: WorkflowEnvironment) -> N
             raise AssertionError(str(exc.cause)) from exc
     assert result[:3] == [True, True, True]
     assert str(result[3]).startswith("error: ")
+
+
+def test_deep_nesting_is_an_expression_error() -> None:
+    deep = "(" * 900 + "1" + ")" * 900
+    with pytest.raises(ExpressionError, match="nested too deeply"):
+        evaluate(deep, {})
+    [issue] = check_expr("!" * 1500 + "true", {})
+    assert issue.code == "E401"

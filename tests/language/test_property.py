@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 from typing import Any
 
 import yaml
@@ -17,6 +19,7 @@ from casework.language.model import ProcessDefinition
 from tests.language._util import SHIPPED_DEFINITIONS, SHIPPED_POLICIES
 
 _WS = load_workspace([SHIPPED_DEFINITIONS, SHIPPED_POLICIES])
+_NOW = dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
 compile_expr("true")  # builds the CEL parser now: celpy raises the recursion limit once
 _TEXTS = [f.read_text() for f in sorted(SHIPPED_DEFINITIONS.glob("*.yaml"))]
 _TOKENS = [
@@ -207,3 +210,69 @@ def test_random_definition_bodies(steps: Any) -> None:
 @given(st.text(max_size=200))
 def test_random_text(text: str) -> None:
     _load_and_lint(text)
+
+
+_EXPR_ATOMS = st.sampled_from(
+    [
+        "case",
+        "steps",
+        "form",
+        "now",
+        "case.region",
+        "case.amount",
+        "1",
+        "2.5",
+        "'x'",
+        "null",
+        "true",
+        "[1, 2]",
+        "{'a': 1}",
+        "size",
+        "has",
+        "(",
+        ")",
+        "[",
+        "]",
+        ".",
+        ",",
+        "==",
+        "!=",
+        "<",
+        "&&",
+        "||",
+        "!",
+        "-",
+        "+",
+        "*",
+        "/",
+        "%",
+        "in",
+        "?",
+        ":",
+        "exists",
+        "x",
+        " ",
+        "timestamp",
+        "duration('1h')",
+        "'\\\\'",
+        '"',
+        "b'x'",
+        "0x1F",
+        "1u",
+        "int",
+        "e",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_EXPR_ATOMS, min_size=1, max_size=12).map("".join))
+def test_random_expressions(text: str) -> None:
+    from casework.language.expr import ExpressionError, check_expr, evaluate, variables_for
+
+    definition = _WS.definitions[0].model
+    for issue in check_expr(text, variables_for(definition)):
+        assert issue.line >= 1
+        assert issue.code in ("E401", "E402", "E403")
+    with contextlib.suppress(ExpressionError):
+        evaluate(text, {"case": {"region": "emea", "amount": 5.0}, "steps": {}, "now": _NOW})

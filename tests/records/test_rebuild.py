@@ -69,3 +69,39 @@ async def test_rebuild_unknown_case(time_env: WorkflowEnvironment, db_engine: En
         await rebuild(client, db_engine, "C-000000-000000")
     with pytest.raises(ValueError, match="not both"):
         await rebuild(client, db_engine)
+
+
+async def test_rebuild_command(
+    time_env: WorkflowEnvironment,
+    task_queue: str,
+    records_settings: str,
+    db_engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import asyncio
+
+    from casework.cli.main import main
+    from casework.settings import get_settings
+
+    client = _pydantic_client(time_env)
+    case_id = f"C-260504-{uuid.uuid4().hex[:6].upper()}"
+    async with Worker(
+        client, task_queue=task_queue, workflows=[RebuildProbe], activities=[lost_projection]
+    ):
+        await client.execute_workflow(
+            RebuildProbe.run,
+            args=[[batch(view(case_id=case_id, last_seq=2), [1, 2])], []],
+            id=case_id,
+            task_queue=task_queue,
+        )
+    monkeypatch.setenv("CASEWORK_TEMPORAL_ADDRESS", client.service_client.config.target_host)
+    get_settings.cache_clear()
+    try:
+        code = await asyncio.to_thread(main, ["records", "rebuild", case_id])
+    finally:
+        get_settings.cache_clear()
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "rebuilt 1 case(s): 1 run(s), 1 batch(es), 2 new event(s)" in out
+    assert get_case(db_engine, case_id).last_seq == 2

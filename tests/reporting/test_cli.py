@@ -71,3 +71,17 @@ def test_list_when_empty(
 ) -> None:
     assert main(["report", "list"]) == 0
     assert "No report runs yet" in capsys.readouterr().out
+
+
+def test_serve_refuses_a_busy_port(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        assert main(["report", "serve", "--port", str(port)]) == 78
+    assert f"port {port} on 127.0.0.1 is already in use" in capsys.readouterr().err

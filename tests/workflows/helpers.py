@@ -204,6 +204,7 @@ async def start_case(
     *,
     opened_by: str = "olga",
     case_id: str | None = None,
+    task_timeout: float = 1.0,
 ) -> WorkflowHandle[CaseWorkflow, CaseView]:
     """Start a case of ``plan``."""
     cid = case_id or f"C-260101-{uuid.uuid4().hex[:6].upper()}"
@@ -214,7 +215,7 @@ async def start_case(
         task_queue=task_queue,
         # the time-skipping server sometimes drops a workflow task that races an Update;
         # a short task timeout makes the retry come quickly
-        task_timeout=timedelta(seconds=2),
+        task_timeout=timedelta(seconds=task_timeout),
     )
 
 
