@@ -72,6 +72,9 @@ def _load() -> tuple[Callable[[str], Any], Callable[[Any, dict[str, Any]], Any]]
 
 
 _compile, _evaluate = _load()
+# Building the CEL parser takes about a second: do it when the worker imports the
+# interpreter, never inside a workflow activation (the deadlock detector allows 2 s).
+_evaluate(_compile("1 == 1"), {})
 
 
 def evaluate(text: str, activation: dict[str, Any], *, where: str) -> Any:

@@ -9,6 +9,7 @@ from importlib.metadata import version as dist_version
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from temporalio.client import Client
@@ -113,6 +114,10 @@ def create_app(
     async def healthz() -> Health:
         """Answers 200 while the process is up (no authentication)."""
         return Health(version=app.version)
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/ui", status_code=303)
 
     app.include_router(routes_cases.router)
     app.include_router(routes_tasks.router)

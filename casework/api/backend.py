@@ -8,7 +8,6 @@ so every failure surfaces as a :class:`~casework.errors.CaseworkError`.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import re
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -42,7 +41,7 @@ from casework.api.schemas import (
     WorkloadRow,
 )
 from casework.contracts import Actor, CaseAction, CaseView, TaskAction, TaskView
-from casework.errors import CaseworkError, EngineUnavailableError, NotFoundError, RecordsError
+from casework.errors import CaseworkError, NotFoundError, RecordsError
 from casework.language.plan import Plan
 from casework.settings import Settings
 
@@ -124,21 +123,14 @@ class Backend:
 
     # ---- people ------------------------------------------------------------------------------
 
-    def _people_sync(self) -> list[PersonPublic]:
-        from activities.directory import people_from_policies
+    async def people(self) -> list[PersonPublic]:
+        """Every active person of the directory (the records' people table)."""
         from casework.records.directory import list_people
 
-        found = list_people(self.engine)
-        if not found:  # a fresh database: the shipped directory still answers
-            return cv.to_list(PersonPublic, people_from_policies(self.settings.policies_dir))
-        return cv.to_list(PersonPublic, found)
-
-    async def people(self) -> list[PersonPublic]:
-        """Every active person of the directory (the people table, else the shipped YAML)."""
-        return await self.db(self._people_sync)
+        return cv.to_list(PersonPublic, await self.db(list_people, self.engine))
 
     async def person(self, person_id: str) -> PersonPublic:
-        """One person (active or not).
+        """One person of the records' directory (active or not).
 
         Raises:
             NotFoundError: When nobody has that id.
@@ -146,12 +138,9 @@ class Backend:
         from casework.records.directory import get_person
 
         found = await self.db(get_person, self.engine, person_id)
-        if found is not None:
-            return cv.to(PersonPublic, found)
-        for person in await self.people():
-            if person.id == person_id:
-                return person
-        raise NotFoundError("person", person_id, hint="GET /people lists the directory")
+        if found is None:
+            raise NotFoundError("person", person_id, hint="GET /people lists the directory")
+        return cv.to(PersonPublic, found)
 
     async def actor_for_token(self, token: str) -> Actor | None:
         """Return the actor owning ``token``; None if it is unknown, revoked or orphaned."""
@@ -423,11 +412,3 @@ def _from_live(view: CaseView) -> CaseDetail:
     tasks = [TaskPublic.model_validate(t.model_dump()) for t in view.tasks]
     clocks = [ClockPublic.model_validate(c.model_dump()) for c in view.clocks]
     return CaseDetail(case=case, tasks=tasks, clocks=clocks, timeline=[], live=view)
-
-
-def utcnow() -> dt.datetime:
-    """The current instant, aware UTC."""
-    return dt.datetime.now(dt.UTC)
-
-
-__all__ = ["Backend", "EngineUnavailableError", "render_diagram"]

@@ -11,8 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, String, and_, case, func, or_, select
-from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
+from sqlalchemy import ColumnElement, Engine, and_, case, func, or_, select
 
 from casework.errors import CaseworkError, NotFoundError
 from casework.records import _cursor
@@ -278,15 +277,15 @@ def workload(engine: Engine, *, team: str | None = None) -> list[WorkloadRow]:
     With ``team``, every active member of the team is listed, with zero counts
     when they hold nothing.
     """
-    # Grouping by an expression keeps SQLite on the (state, assignee) index: walking the
-    # assignee index in order would visit every task ever assigned.
-    holder = func.coalesce(tasks.c.assignee, "")
     if engine.dialect.name == "postgresql":
-        oldest_id: Any = func.array_agg(
-            aggregate_order_by(tasks.c.task_id, tasks.c.created_at, tasks.c.task_id),
-            type_=ARRAY(String()),
-        )[1]
+        holder: Any = tasks.c.assignee
+        # min() over "<fixed-width time><task id>" finds the oldest task without sorting.
+        stamp = func.to_char(func.timezone("UTC", tasks.c.created_at), "YYYYMMDDHH24MISSUS")
+        oldest_id: Any = func.substr(func.min(stamp.concat(tasks.c.task_id)), 21)
     else:
+        # Grouping by an expression keeps SQLite on the (state, assignee) index: walking the
+        # assignee index in order would visit every task ever assigned.
+        holder = func.coalesce(tasks.c.assignee, "")
         # SQLite takes a bare column from the row holding the (single) min().
         oldest_id = tasks.c.task_id
     per_person = (

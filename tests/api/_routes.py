@@ -21,7 +21,7 @@ PATH_VALUES = {
     "process": "api_ticket",
     "action": "claim",
 }
-PUBLIC_READS = frozenset({"/healthz", "/ui/login", "/docs", "/openapi.json"})
+PUBLIC_READS = frozenset({"/", "/healthz", "/ui/login", "/docs", "/openapi.json"})
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 

@@ -28,6 +28,7 @@ async def test_revoked_token_is_401(
 
 async def test_public_endpoints_need_no_token(http: httpx.AsyncClient) -> None:
     assert (await http.get("/healthz")).json()["status"] == "ok"
+    assert (await http.get("/")).headers["location"] == "/ui"
     assert (await http.get("/openapi.json")).status_code == 200
     docs = await http.get("/docs")
     assert docs.status_code == 200

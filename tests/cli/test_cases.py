@@ -159,6 +159,9 @@ async def test_clear_errors(rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> Non
     unknown_field = await rt.cli("case", "open", "cli-test", "--set", "colour=red")
     assert unknown_field.code == 2
     assert "no field 'colour'" in unknown_field.err
+    required = await rt.cli("case", "open", "cli-test", "--set", "amount=1")
+    assert required.code == 2
+    assert "customer" in required.err
     missing = await rt.cli("case", "show", "C-000000-ABCDEF")
     assert missing.code == 4
     assert "not found" in missing.err
@@ -169,6 +172,6 @@ async def test_clear_errors(rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> Non
     assert process.code == 4
     bad_task = await rt.cli("task", "claim", "not-a-task-id")
     assert bad_task.code == 4
-    for res in (nobody, bad, unknown_field, missing, stranger, process, bad_task):
+    for res in (nobody, bad, unknown_field, required, missing, stranger, process, bad_task):
         assert len(res.err.strip().splitlines()) == 1, res.err
         assert "Traceback" not in res.err

@@ -17,6 +17,7 @@ from casework.language.expr import compile_expr
 from casework.language.loader import Workspace
 from casework.language.plan import Plan
 from casework.registry import REGISTRY
+from tests.fixtures.temporal import register_case_search_attributes
 from tests.workflows.helpers import (
     Fakes,
     actor,
@@ -32,20 +33,34 @@ from workflows.case import CaseWorkflow
 RITA = actor("rita", "frontline", "billing", "tech-support", "sales", region="emea")
 
 
-@pytest.fixture(scope="module")
-async def env() -> AsyncIterator[WorkflowEnvironment]:
-    """A time-skipping server of this module's own.
-
-    These cases leave timers behind that can stall time skipping for later tests,
-    so they do not share the session's server.
-    """
+async def _private_env() -> AsyncIterator[WorkflowEnvironment]:
     environment = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(temporal_test_server())
     )
     try:
+        await register_case_search_attributes(environment)
         yield environment
     finally:
         await environment.shutdown()
+
+
+@pytest.fixture(scope="module")
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server for this module's cases.
+
+    After the complaint and policy-change cases have run, ``sleep`` on the same
+    server sometimes stalls (RPC timeout), so these cases keep away from the
+    session's server, and the test that sleeps gets a server of its own.
+    """
+    async for environment in _private_env():
+        yield environment
+
+
+@pytest.fixture
+async def sleepy_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A fresh time-skipping server for one test that sleeps."""
+    async for environment in _private_env():
+        yield environment
 
 
 @pytest.fixture
@@ -243,12 +258,13 @@ async def test_onboarding_fails_after_retry(
 
 
 async def test_escalation_climbs_tiers_on_timeouts(
-    client: Client,
     task_queue: str,
     fakes: Fakes,
     plans: dict[str, Plan],
-    env: WorkflowEnvironment,
+    sleepy_env: WorkflowEnvironment,
 ) -> None:
+    env = sleepy_env
+    client = pyd_client(env.client)
     data = {"parent_case": "C-261201-ABCDEF", "region": "emea", "reason": "SLA breached"}
     async with running(client, task_queue, fakes):
         h = await start_case(client, plans["escalation"], task_queue, data)

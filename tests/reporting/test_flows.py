@@ -12,8 +12,28 @@ from sqlalchemy import Engine
 from casework.reporting.runs import get_run
 from casework.reporting.specs import REPORTS
 
-# The harness starts a Prefect server once (~15 s, more on a busy machine).
+# The harness starts a Prefect server once (~15 s, more on a busy machine). The KPI SQL
+# is tested on both dialects elsewhere; the flows run on SQLite only, to keep this fast.
 pytestmark = pytest.mark.timeout(300)
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
+    """An engine on the (emptied) SQLite records database."""
+    from casework.records.db import make_engine
+
+    engine = make_engine(sqlite_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def loaded_sqlite(sqlite_engine: Engine) -> Engine:
+    """The hand-computed fixture in SQLite."""
+    from tests.reporting import _data
+
+    _data.load(sqlite_engine)
+    return sqlite_engine
 
 
 @pytest.fixture(scope="session")
@@ -40,19 +60,19 @@ def _artifacts(key: str) -> list[dict[str, object]]:
 
 
 def test_weekly_regional_flow(
-    prefect_server: None, loaded: Engine, db_url: str, tmp_path: Path
+    prefect_server: None, loaded_sqlite: Engine, sqlite_url: str, tmp_path: Path
 ) -> None:
     from workflows.reports import weekly_regional
 
     result = weekly_regional(
-        since="2026-11-23", until="2026-11-30", out=str(tmp_path), database_url=db_url
+        since="2026-11-23", until="2026-11-30", out=str(tmp_path), database_url=sqlite_url
     )
     assert result["status"] == "ok"
     assert sorted(Path(f).name for f in result["files"]) == [
         "report.csv", "report.html", "report.json"
     ]  # fmt: skip
     assert all(Path(f).is_file() for f in result["files"])
-    run = get_run(loaded, result["run_id"])
+    run = get_run(loaded_sqlite, result["run_id"])
     assert run is not None
     assert run.status == "ok"
     assert run.report == "weekly-regional"
@@ -62,25 +82,25 @@ def test_weekly_regional_flow(
 
 
 def test_digest_flow_records_nothing_to_report(
-    prefect_server: None, db_engine: Engine, db_url: str, tmp_path: Path
+    prefect_server: None, sqlite_engine: Engine, sqlite_url: str, tmp_path: Path
 ) -> None:
     from workflows.reports import sla_breach_digest
 
-    result = sla_breach_digest(out=str(tmp_path), database_url=db_url)
+    result = sla_breach_digest(out=str(tmp_path), database_url=sqlite_url)
     assert result["status"] == "nothing_to_report"
     assert result["files"] == []
-    run = get_run(db_engine, result["run_id"])
+    run = get_run(sqlite_engine, result["run_id"])
     assert run is not None
     assert run.status == "nothing_to_report"
 
 
-def test_empty_period_flow(
-    prefect_server: None, db_engine: Engine, db_url: str, tmp_path: Path
-) -> None:
+def test_empty_period_flow(prefect_server: None, sqlite_url: str, tmp_path: Path) -> None:
     from workflows.reports import daily_operations, monthly_management
 
     for fl in (daily_operations, monthly_management):
-        result = fl(since="2025-01-01", until="2025-02-01", out=str(tmp_path), database_url=db_url)
+        result = fl(
+            since="2025-01-01", until="2025-02-01", out=str(tmp_path), database_url=sqlite_url
+        )
         assert result["status"] == "empty"
         html = Path(result["files"][0]).read_text()
         assert "Nothing happened in this period" in html
@@ -119,3 +139,32 @@ def test_importing_the_flows_module_has_no_side_effects() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_cli_run_with_prefect(
+    prefect_server: None,
+    loaded_sqlite: Engine,
+    sqlite_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import json
+
+    from casework.cli.main import main
+    from casework.settings import get_settings
+
+    monkeypatch.setenv("CASEWORK_DATABASE_URL", sqlite_url)
+    get_settings.cache_clear()
+
+    args = ["report", "run", "daily-operations", "--prefect", "--since", "2026-11-23",
+            "--until", "2026-11-24", "--out", str(tmp_path), "--json"]  # fmt: skip
+    assert main(args) == 0
+    outcome = json.loads(capsys.readouterr().out)
+    assert outcome["status"] == "ok"
+    assert outcome["summary"]["first_response_time.count"] == 1  # C6, Mon 23 15:00
+    run = get_run(loaded_sqlite, outcome["run_id"])
+    assert run is not None
+    assert run.status == "ok"
+    monkeypatch.delenv("CASEWORK_DATABASE_URL")
+    get_settings.cache_clear()

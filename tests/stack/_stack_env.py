@@ -116,17 +116,19 @@ class StackEnv:
         self.workers.append(proc)
         return proc
 
-    def stop_workers(self) -> None:
-        """SIGTERM every worker still running, then wait for them."""
+    def stop_workers(self) -> list[int]:
+        """SIGTERM every worker still running, wait for them; return their exit codes."""
         for proc in self.workers:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
+        codes = []
         for proc in self.workers:
             try:
-                proc.wait(20)
+                codes.append(proc.wait(20))
             except subprocess.TimeoutExpired:
                 proc.kill()
-                proc.wait()
+                codes.append(proc.wait())
+        return codes
 
 
 @asynccontextmanager

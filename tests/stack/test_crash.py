@@ -93,7 +93,7 @@ async def test_dev_server_restart_loses_no_case(tmp_path: Path) -> None:
             ]
         )
         ids = [v.case_id for v in views]
-        env.stop_workers()
+        assert env.stop_workers() == [0], "SIGTERM shuts a worker down cleanly"
         assert env.server is not None
         env.server.kill()  # a crash, not a clean stop
         await env.start_server()

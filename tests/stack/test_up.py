@@ -110,3 +110,27 @@ async def test_up_answers_and_sigint_stops_everything(tmp_path: Path) -> None:
     assert "stopped." in text
     await asyncio.sleep(0.5)
     assert [p for p in started if _alive(p)] == []
+
+
+def test_up_on_a_busy_port_is_one_clear_line(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        res = subprocess.run(
+            [
+                sys.executable, "-m", "casework.cli.main", "up", "--data-dir", str(tmp_path),
+                "--port", str(port), "--no-api", "--no-reports",
+            ],
+            capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=60,
+            env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        )  # fmt: skip
+    assert res.returncode == 78, res.stderr
+    errors = [line for line in res.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [
+        f"error: port {port} on 127.0.0.1 is already in use "
+        "(hint: stop the other Temporal server or pass --port)"
+    ]
+    assert "Traceback" not in res.stderr
