@@ -291,7 +291,9 @@ class EngineBase:
         if bounded:
             target = self.st.seq
             await workflow.wait_condition(
-                lambda: not self.projecting and (self.projected_seq >= target or not self.st.pending)
+                lambda: (
+                    not self.projecting and (self.projected_seq >= target or not self.st.pending)
+                )
             )
             return
         await workflow.wait_condition(lambda: not self.st.pending and not self.projecting)

@@ -172,7 +172,9 @@ class CaseWorkflow(StepsMixin):
         try:
             # decoded by hand: the generic converter builds a type adapter per call, and a
             # case may receive thousands of events in one activation
-            event = OutsideEvent.model_validate_json(args[0].payload.data) if args else OutsideEvent()
+            event = (
+                OutsideEvent.model_validate_json(args[0].payload.data) if args else OutsideEvent()
+            )
         except Exception:
             self.emit("signal_received", event=name, ignored="payload is not an OutsideEvent")
             return

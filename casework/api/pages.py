@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
+import anyio.to_thread
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -27,6 +28,7 @@ from casework.client import split_task_id
 from casework.contracts import Actor
 from casework.errors import CaseworkError, NotFoundError, PermissionDeniedError
 from casework.language.model import FieldSpec, ParallelStep, Step
+from casework.language.plan import Plan
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -215,19 +217,21 @@ async def _task_forms(
 ) -> dict[str, list[tuple[str, FieldSpec]]]:
     """Form fields of each task's step, from the plan of its case."""
     backend = backend_of(request)
-    plans: dict[str, Any] = {}
+    plans: dict[str, Plan | None] = {}
     forms: dict[str, list[tuple[str, FieldSpec]]] = {}
     for task in tasks:
         if task.case_id not in plans:
             try:
                 case = await backend.case_record(task.case_id)
-                plans[task.case_id] = backend.plans.resolve(case.process, case.version)
+                plans[task.case_id] = await anyio.to_thread.run_sync(
+                    backend.plans.resolve, case.process, case.version
+                )
             except CaseworkError:
                 plans[task.case_id] = None
         plan = plans[task.case_id]
         step = find_step(list(plan.definition.steps), task.step_id) if plan is not None else None
-        spec = getattr(step, "form", None) or {}
-        forms[task.task_id] = sorted(spec.items())
+        spec: dict[str, FieldSpec] = getattr(step, "form", None) or {}
+        forms[task.task_id] = list(spec.items())  # in the definition's order
     return forms
 
 

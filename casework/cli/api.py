@@ -35,6 +35,8 @@ def serve(host: str | None = None, port: int | None = None, *, log_level: str = 
         ) from exc
     except SystemExit:  # uvicorn logs a bind error and exits
         failed = True
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after a clean shutdown
+        return
     if failed or not server.started:
         raise ConfigError(
             f"the API did not start on {host}:{port}",

@@ -11,10 +11,10 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Engine, and_, func, or_, select
 
 from casework.errors import CaseworkError, NotFoundError
-from casework.records import _cursor
+from casework.records import _cursor, _workload
 from casework.records._eligibility import eligible_for
 from casework.records.directory import PersonRecord, require_person
 from casework.records.shapes import (
@@ -277,59 +277,33 @@ def workload(engine: Engine, *, team: str | None = None) -> list[WorkloadRow]:
     With ``team``, every active member of the team is listed, with zero counts
     when they hold nothing.
     """
-    if engine.dialect.name == "postgresql":
-        holder: Any = tasks.c.assignee
-        # min() over "<fixed-width time><task id>" finds the oldest task without sorting.
-        stamp = func.to_char(func.timezone("UTC", tasks.c.created_at), "YYYYMMDDHH24MISSUS")
-        oldest_id: Any = func.substr(func.min(stamp.concat(tasks.c.task_id)), 21)
-    else:
-        # Grouping by an expression keeps SQLite on the (state, assignee) index: walking the
-        # assignee index in order would visit every task ever assigned.
-        holder = func.coalesce(tasks.c.assignee, "")
-        # SQLite takes a bare column from the row holding the (single) min().
-        oldest_id = tasks.c.task_id
-    per_person = (
-        select(
-            holder.label("person"),
-            func.sum(case((tasks.c.state == "open", 1), else_=0)).label("open"),
-            func.sum(case((tasks.c.state == "claimed", 1), else_=0)).label("claimed"),
-            func.count().label("total"),
-            func.min(tasks.c.created_at).label("oldest_at"),
-            oldest_id.label("oldest_task_id"),
-        )
-        .where(tasks.c.state.in_(["open", "claimed"]))
-        .group_by(holder)
-    )
-    if team is not None:
-        members = select(people.c.id).where(people.c.team == team)
-        per_person = per_person.where(tasks.c.assignee.in_(members))
     with engine.connect() as conn:
-        counts = {r.person: r for r in conn.execute(per_person) if r.person}
+        held = _workload.counts(conn, team)
         who_query = select(people.c.id, people.c.name, people.c.team)
         if team is not None:
             who_query = who_query.where(
                 or_(
                     and_(people.c.team == team, people.c.active.is_(True)),
-                    people.c.id.in_(list(counts)),
+                    people.c.id.in_(list(held)),
                 )
             )
         else:
-            who_query = who_query.where(people.c.id.in_(list(counts)))
+            who_query = who_query.where(people.c.id.in_(list(held)))
         known = {r.id: r for r in conn.execute(who_query)}
     rows: list[WorkloadRow] = []
-    for pid in set(counts) | set(known):
-        c = counts.get(pid)
+    for pid in set(held) | set(known):
+        c = held.get(pid, _workload.Counts())
         p = known.get(pid)
         rows.append(
             WorkloadRow(
                 person=pid,
                 name=p.name if p else "",
                 team=p.team if p else None,
-                open=int(c.open or 0) if c else 0,
-                claimed=int(c.claimed or 0) if c else 0,
-                total=int(c.total) if c else 0,
-                oldest_at=_as_utc(c.oldest_at) if c else None,
-                oldest_task_id=c.oldest_task_id if c else None,
+                open=c.open,
+                claimed=c.claimed,
+                total=c.open + c.claimed,
+                oldest_at=c.oldest_at,
+                oldest_task_id=c.oldest_task_id,
             )
         )
     far = dt.datetime.max.replace(tzinfo=dt.UTC)

@@ -1,4 +1,4 @@
-"""The shipped complaint and feedback processes run end to end on the interpreter (fake I/O)."""
+"""Every shipped process runs end to end on the interpreter, with fake activities."""
 
 from __future__ import annotations
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from temporalio import activity

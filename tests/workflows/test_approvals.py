@@ -22,14 +22,31 @@ from workflows.case import CaseWorkflow
 
 def _approval_plan(name: str, **rule: Any) -> Any:
     steps = [
-        {"id": "peer", "kind": "approval", "approvers": {"role": "coordinator"},
-         "four_eyes": True, **rule,
-         "on": {"approved": "senior", "rejected": "no", "changes_requested": "revise"}},
-        {"id": "senior", "kind": "approval", "approvers": {"role": "coordinator"},
-         "decide": "any", "four_eyes": True, "veto": ["regional-manager"],
-         "on": {"approved": "yes", "rejected": "no"}},
-        {"id": "revise", "kind": "task", "assign": {"person": "opened_by"}, "next": "peer",
-         "max_visits": 2, "on_max_visits": "no"},
+        {
+            "id": "peer",
+            "kind": "approval",
+            "approvers": {"role": "coordinator"},
+            "four_eyes": True,
+            **rule,
+            "on": {"approved": "senior", "rejected": "no", "changes_requested": "revise"},
+        },
+        {
+            "id": "senior",
+            "kind": "approval",
+            "approvers": {"role": "coordinator"},
+            "decide": "any",
+            "four_eyes": True,
+            "veto": ["regional-manager"],
+            "on": {"approved": "yes", "rejected": "no"},
+        },
+        {
+            "id": "revise",
+            "kind": "task",
+            "assign": {"person": "opened_by"},
+            "next": "peer",
+            "max_visits": 2,
+            "on_max_visits": "no",
+        },
         {"id": "yes", "kind": "end", "status": "completed", "outcome": "done"},
         {"id": "no", "kind": "end", "status": "rejected", "outcome": "rejected"},
     ]
@@ -37,8 +54,7 @@ def _approval_plan(name: str, **rule: Any) -> Any:
 
 
 def _vote(h: Any, step: str, who: str, visit: int = 1, *roles: str) -> TaskAction:
-    return TaskAction(task_id=f"{h.id}.{step}.{visit}",
-                      actor=actor(who, "coordinator", *roles))
+    return TaskAction(task_id=f"{h.id}.{step}.{visit}", actor=actor(who, "coordinator", *roles))
 
 
 async def test_quorum_four_eyes_and_veto(client: Client, task_queue: str, fakes: Fakes) -> None:
@@ -61,8 +77,9 @@ async def test_quorum_four_eyes_and_veto(client: Client, task_queue: str, fakes:
         with pytest.raises(WorkflowUpdateFailedError) as info:
             await h.execute_update(CaseWorkflow.approve, _vote(h, "senior", "cara"))
         assert "earlier step" in str(info.value.cause)
-        await h.execute_update(CaseWorkflow.reject,
-                               _vote(h, "senior", "rex", 1, "regional-manager"))
+        await h.execute_update(
+            CaseWorkflow.reject, _vote(h, "senior", "rex", 1, "regional-manager")
+        )
         final = await h.result()
     assert final.status == "rejected"
     votes = [e for e in fakes.events(h.id) if e.kind == "approval_vote"]
@@ -79,16 +96,19 @@ async def test_all_with_changes_requested(client: Client, task_queue: str, fakes
         await wait_task(h, f"{h.id}.peer.1")
         await h.execute_update(CaseWorkflow.request_changes, _vote(h, "peer", "cara"))
         await wait_task(h, f"{h.id}.revise.1")
-        await h.execute_update(CaseWorkflow.complete, TaskAction(
-            task_id=f"{h.id}.revise.1", actor=actor("olga")))
+        await h.execute_update(
+            CaseWorkflow.complete, TaskAction(task_id=f"{h.id}.revise.1", actor=actor("olga"))
+        )
         await wait_task(h, f"{h.id}.peer.2")
         await h.execute_update(CaseWorkflow.approve, _vote(h, "peer", "cara", 2))
         view = await h.query(CaseWorkflow.state)
         assert "peer" in view.current_steps  # all: cato has not voted yet
         await h.execute_update(CaseWorkflow.approve, _vote(h, "peer", "cato", 2))
         await wait_task(h, f"{h.id}.senior.1")
-        await h.execute_update(CaseWorkflow.approve, TaskAction(
-            task_id=f"{h.id}.senior.1", actor=actor("dora", "coordinator")))
+        await h.execute_update(
+            CaseWorkflow.approve,
+            TaskAction(task_id=f"{h.id}.senior.1", actor=actor("dora", "coordinator")),
+        )
         final = await h.result()
     assert final.status == "completed"
 
@@ -98,12 +118,24 @@ async def test_quorum_infeasible_and_auto_decision(
 ) -> None:
     fakes.eligible = {"coordinator": ["cara"]}
     plan = _approval_plan("infeasible", decide="quorum", quorum=2)
-    auto = make_plan(definition([
-        {"id": "ok", "kind": "approval", "approvers": {"role": "coordinator"}, "decide": "any",
-         "due": "2d", "auto_decision": "approved", "on": {"approved": "yes", "rejected": "no"}},
-        {"id": "yes", "kind": "end", "status": "completed"},
-        {"id": "no", "kind": "end", "status": "rejected"},
-    ], process="auto-approve"))
+    auto = make_plan(
+        definition(
+            [
+                {
+                    "id": "ok",
+                    "kind": "approval",
+                    "approvers": {"role": "coordinator"},
+                    "decide": "any",
+                    "due": "2d",
+                    "auto_decision": "approved",
+                    "on": {"approved": "yes", "rejected": "no"},
+                },
+                {"id": "yes", "kind": "end", "status": "completed"},
+                {"id": "no", "kind": "end", "status": "rejected"},
+            ],
+            process="auto-approve",
+        )
+    )
     async with running(client, task_queue, fakes):
         h = await start_case(client, plan, task_queue, {"customer": "Ann"})
         assert (await h.result()).status == "rejected"

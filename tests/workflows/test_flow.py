@@ -25,23 +25,43 @@ FRED = actor("fred", "frontline")
 
 
 def _branch(bid: str, when: str | None = None) -> dict[str, Any]:
-    b: dict[str, Any] = {"id": bid, "steps": [
-        {"id": f"{bid}-work", "kind": "task", "assign": {"role": "frontline"}}]}
+    b: dict[str, Any] = {
+        "id": bid,
+        "steps": [{"id": f"{bid}-work", "kind": "task", "assign": {"role": "frontline"}}],
+    }
     if when:
         b["when"] = when
     return b
 
 
-@pytest.mark.parametrize(("join", "n", "complete", "cancelled"), [
-    ("all", None, ["a", "b", "c"], []),
-    ("any", None, ["b"], ["a", "c"]),
-    ("n", 2, ["a", "c"], ["b"]),
-])
-async def test_parallel_joins(client: Client, task_queue: str, fakes: Fakes, join: str,
-                              n: int | None, complete: list[str], cancelled: list[str]) -> None:
-    par: dict[str, Any] = {"id": "fan", "kind": "parallel", "join": join,
-                           "branches": [_branch("a"), _branch("b"), _branch("c"),
-                                        _branch("d", when="case.amount > 1000.0")]}
+@pytest.mark.parametrize(
+    ("join", "n", "complete", "cancelled"),
+    [
+        ("all", None, ["a", "b", "c"], []),
+        ("any", None, ["b"], ["a", "c"]),
+        ("n", 2, ["a", "c"], ["b"]),
+    ],
+)
+async def test_parallel_joins(
+    client: Client,
+    task_queue: str,
+    fakes: Fakes,
+    join: str,
+    n: int | None,
+    complete: list[str],
+    cancelled: list[str],
+) -> None:
+    par: dict[str, Any] = {
+        "id": "fan",
+        "kind": "parallel",
+        "join": join,
+        "branches": [
+            _branch("a"),
+            _branch("b"),
+            _branch("c"),
+            _branch("d", when="case.amount > 1000.0"),
+        ],
+    }
     if n:
         par["n"] = n
     plan = make_plan(definition([par, {"id": "done", "kind": "end"}], process=f"par-{join}"))
@@ -49,8 +69,9 @@ async def test_parallel_joins(client: Client, task_queue: str, fakes: Fakes, joi
         h = await start_case(client, plan, task_queue, {"customer": "Ann", "amount": 5.0})
         await wait_for(h, lambda v: len(v.tasks) == 3)
         for b in complete:
-            await h.execute_update(CaseWorkflow.complete, TaskAction(
-                task_id=f"{h.id}.{b}-work.1", actor=FRED))
+            await h.execute_update(
+                CaseWorkflow.complete, TaskAction(task_id=f"{h.id}.{b}-work.1", actor=FRED)
+            )
         final = await h.result()
     states = {t.step_id[0]: t.state for t in final.tasks}
     assert "d" not in states  # skipped branch: its when was false
@@ -61,27 +82,42 @@ async def test_parallel_joins(client: Client, task_queue: str, fakes: Fakes, joi
 
 
 async def test_wait_event_and_timeout(client: Client, task_queue: str, fakes: Fakes) -> None:
-    plan = make_plan(definition(
-        [
-            {"id": "ask", "kind": "wait", "event": "customer_replied", "timeout": "3d",
-             "on_timeout": "gave-up", "waiting_for": "customer",
-             "set": {"flag": "event.confirmed", "note": "event.comment"}},
-            {"id": "pause", "kind": "wait", "for": "1h"},
-            {"id": "done", "kind": "end", "status": "resolved"},
-            {"id": "gave-up", "kind": "end", "status": "closed", "outcome": "done"},
-        ],
-        process="waiter",
-        events={"customer_replied": {"fields": {"confirmed": {"type": "boolean", "required": True},
-                                                "comment": {"type": "text"}}},
-                "note_added": {"fields": {"text": {"type": "text"}}}},
-    ))
+    plan = make_plan(
+        definition(
+            [
+                {
+                    "id": "ask",
+                    "kind": "wait",
+                    "event": "customer_replied",
+                    "timeout": "3d",
+                    "on_timeout": "gave-up",
+                    "waiting_for": "customer",
+                    "set": {"flag": "event.confirmed", "note": "event.comment"},
+                },
+                {"id": "pause", "kind": "wait", "for": "1h"},
+                {"id": "done", "kind": "end", "status": "resolved"},
+                {"id": "gave-up", "kind": "end", "status": "closed", "outcome": "done"},
+            ],
+            process="waiter",
+            events={
+                "customer_replied": {
+                    "fields": {
+                        "confirmed": {"type": "boolean", "required": True},
+                        "comment": {"type": "text"},
+                    }
+                },
+                "note_added": {"fields": {"text": {"type": "text"}}},
+            },
+        )
+    )
     async with running(client, task_queue, fakes):
         h = await start_case(client, plan, task_queue, {"customer": "Ann"})
         await wait_for(h, lambda v: v.status == "waiting")
         await h.signal("nonsense", OutsideEvent(payload={}))
         await h.signal("customer_replied", OutsideEvent(payload={"confirmed": "yes"}))
-        await h.signal("customer_replied", OutsideEvent(payload={"confirmed": True,
-                                                                 "comment": "thanks"}))
+        await h.signal(
+            "customer_replied", OutsideEvent(payload={"confirmed": True, "comment": "thanks"})
+        )
         final = await h.result()
         h2 = await start_case(client, plan, task_queue, {"customer": "Bob"})
         timed_out = await h2.result()
@@ -94,24 +130,44 @@ async def test_wait_event_and_timeout(client: Client, task_queue: str, fakes: Fa
     assert (final.closed_at - final.opened_at).total_seconds() >= 3600
     assert timed_out.status == "closed"
     assert (timed_out.closed_at - timed_out.opened_at).total_seconds() == pytest.approx(
-        3 * 86400, abs=2)
+        3 * 86400, abs=2
+    )
 
 
 async def test_subprocess_wait_and_fire_and_forget(
     client: Client, task_queue: str, fakes: Fakes
 ) -> None:
-    child = make_plan(definition([
-        {"id": "work", "kind": "set", "values": {"note": "'child of ' + case.parent_case"}},
-        {"id": "done", "kind": "end", "status": "completed", "outcome": "done"},
-    ], process="child-proc"))
-    parent = make_plan(definition([
-        {"id": "sub", "kind": "subprocess", "process": "child-proc",
-         "input": {"customer": "case.customer", "parent_case": "'P'"}},
-        {"id": "copy", "kind": "set", "values": {"note": "steps.sub.result.data.note"}},
-        {"id": "later", "kind": "subprocess", "process": "child-proc", "wait": False,
-         "input": {"customer": "case.customer", "parent_case": "'Q'"}},
-        {"id": "done", "kind": "end", "status": "completed"},
-    ], process="parent-proc"))
+    child = make_plan(
+        definition(
+            [
+                {"id": "work", "kind": "set", "values": {"note": "'child of ' + case.parent_case"}},
+                {"id": "done", "kind": "end", "status": "completed", "outcome": "done"},
+            ],
+            process="child-proc",
+        )
+    )
+    parent = make_plan(
+        definition(
+            [
+                {
+                    "id": "sub",
+                    "kind": "subprocess",
+                    "process": "child-proc",
+                    "input": {"customer": "case.customer", "parent_case": "'P'"},
+                },
+                {"id": "copy", "kind": "set", "values": {"note": "steps.sub.result.data.note"}},
+                {
+                    "id": "later",
+                    "kind": "subprocess",
+                    "process": "child-proc",
+                    "wait": False,
+                    "input": {"customer": "case.customer", "parent_case": "'Q'"},
+                },
+                {"id": "done", "kind": "end", "status": "completed"},
+            ],
+            process="parent-proc",
+        )
+    )
     assert child.process == "child-proc"
     async with running(client, task_queue, fakes):
         h = await start_case(client, parent, task_queue, {"customer": "Ann"})
@@ -124,16 +180,31 @@ async def test_subprocess_wait_and_fire_and_forget(
 
 
 async def test_action_failure_paths(client: Client, task_queue: str, fakes: Fakes) -> None:
-    handled = make_plan(definition([
-        {"id": "pay", "kind": "action", "activity": "test.fail", "on_failure": "fallback",
-         "retry": {"max_attempts": 2, "initial_interval": "1s"}},
-        {"id": "ok", "kind": "end", "status": "completed"},
-        {"id": "fallback", "kind": "end", "status": "failed", "outcome": "done"},
-    ], process="act-handled"))
-    unhandled = make_plan(definition([
-        {"id": "pay", "kind": "action", "activity": "test.fail"},
-        {"id": "ok", "kind": "end", "status": "completed"},
-    ], process="act-unhandled"))
+    handled = make_plan(
+        definition(
+            [
+                {
+                    "id": "pay",
+                    "kind": "action",
+                    "activity": "test.fail",
+                    "on_failure": "fallback",
+                    "retry": {"max_attempts": 2, "initial_interval": "1s"},
+                },
+                {"id": "ok", "kind": "end", "status": "completed"},
+                {"id": "fallback", "kind": "end", "status": "failed", "outcome": "done"},
+            ],
+            process="act-handled",
+        )
+    )
+    unhandled = make_plan(
+        definition(
+            [
+                {"id": "pay", "kind": "action", "activity": "test.fail"},
+                {"id": "ok", "kind": "end", "status": "completed"},
+            ],
+            process="act-unhandled",
+        )
+    )
     async with running(client, task_queue, fakes):
         h = await start_case(client, handled, task_queue, {"customer": "Ann"})
         assert (await h.result()).status == "failed"
@@ -145,11 +216,22 @@ async def test_action_failure_paths(client: Client, task_queue: str, fakes: Fake
 
 
 async def test_max_visits_and_bad_input(client: Client, task_queue: str, fakes: Fakes) -> None:
-    loop = make_plan(definition([
-        {"id": "again", "kind": "task", "assign": {"role": "frontline"}, "max_visits": 2,
-         "on_max_visits": "stop", "next": "again"},
-        {"id": "stop", "kind": "end", "status": "closed"},
-    ], process="looper"))
+    loop = make_plan(
+        definition(
+            [
+                {
+                    "id": "again",
+                    "kind": "task",
+                    "assign": {"role": "frontline"},
+                    "max_visits": 2,
+                    "on_max_visits": "stop",
+                    "next": "again",
+                },
+                {"id": "stop", "kind": "end", "status": "closed"},
+            ],
+            process="looper",
+        )
+    )
     async with running(client, task_queue, fakes):
         h = await start_case(client, loop, task_queue, {"customer": "Ann"})
         for visit in (1, 2):
@@ -167,16 +249,30 @@ async def test_task_timeout_reminders_and_routing(
     client: Client, task_queue: str, fakes: Fakes, time_env: WorkflowEnvironment
 ) -> None:
     plan = make_plan(
-        definition([
-            {"id": "slow", "kind": "task", "assign": {"role": "frontline", "routing": "rr"},
-             "due": "1h", "remind_every": "1h"},
-            {"id": "quick", "kind": "task", "assign": {"role": "frontline"}, "due": "2h",
-             "on_timeout": "late"},
-            {"id": "done", "kind": "end"},
-            {"id": "late", "kind": "end", "status": "closed"},
-        ], process="reminders"),
-        routing=[{"name": "rr", "strategy": "round_robin", "role": "frontline",
-                  "within": ["region"]}],
+        definition(
+            [
+                {
+                    "id": "slow",
+                    "kind": "task",
+                    "assign": {"role": "frontline", "routing": "rr"},
+                    "due": "1h",
+                    "remind_every": "1h",
+                },
+                {
+                    "id": "quick",
+                    "kind": "task",
+                    "assign": {"role": "frontline"},
+                    "due": "2h",
+                    "on_timeout": "late",
+                },
+                {"id": "done", "kind": "end"},
+                {"id": "late", "kind": "end", "status": "closed"},
+            ],
+            process="reminders",
+        ),
+        routing=[
+            {"name": "rr", "strategy": "round_robin", "role": "frontline", "within": ["region"]}
+        ],
     )
     async with running(client, task_queue, fakes):
         h = await start_case(client, plan, task_queue, {"customer": "Ann"})
@@ -185,8 +281,10 @@ async def test_task_timeout_reminders_and_routing(
         assert fakes.routes[0].region == "emea" and fakes.routes[0].key == f"{h.id}.slow.1"
         await time_env.sleep(3 * 3600 + 60)  # due after 1h, then reminders at 2h and 3h
         await wait_for(h, lambda v: len(fakes.notes) >= 2)
-        await h.execute_update(CaseWorkflow.complete, TaskAction(
-            task_id=f"{h.id}.slow.1", actor=actor("rita", "frontline")))
+        await h.execute_update(
+            CaseWorkflow.complete,
+            TaskAction(task_id=f"{h.id}.slow.1", actor=actor("rita", "frontline")),
+        )
         final = await h.result()
     assert final.status == "closed"
     assert final.tasks[1].state == "expired"

@@ -23,26 +23,36 @@ from tests.workflows.helpers import (
 from workflows.case import CaseWorkflow
 
 SLA: dict[str, Any] = {
-    "name": "standard", "time": "business", "calendar": "emea", "at_risk_percent": 75,
-    "targets": {"normal": {"first_response": "2bh", "resolution": "1bd"},
-                "high": {"first_response": "1bh", "resolution": "4bh"},
-                "urgent": {"first_response": "30bm", "resolution": "2bh"}},
+    "name": "standard",
+    "time": "business",
+    "calendar": "emea",
+    "at_risk_percent": 75,
+    "targets": {
+        "normal": {"first_response": "2bh", "resolution": "1bd"},
+        "high": {"first_response": "1bh", "resolution": "4bh"},
+        "urgent": {"first_response": "30bm", "resolution": "2bh"},
+    },
     "pause_when_waiting_for": ["customer"],
 }
 LADDER: dict[str, Any] = {
-    "name": "ladder", "levels": [
+    "name": "ladder",
+    "levels": [
         {"level": 1, "at_percent": 50, "actions": [{"notify": "team-lead"}]},
         {"level": 2, "at_percent": 100, "actions": [{"raise_priority": True}]},
-        {"level": 3, "after_breach": "2bh",
-         "actions": [{"reassign": {"role": "coordinator"}}, {"notify": "coordinator"}]},
+        {
+            "level": 3,
+            "after_breach": "2bh",
+            "actions": [{"reassign": {"role": "coordinator"}}, {"notify": "coordinator"}],
+        },
     ],
 }
 LEAD = actor("tia", "team-lead")
 
 
 def _at(events: list[CaseEvent], kind: str, **match: Any) -> list[CaseEvent]:
-    return [e for e in events if e.kind == kind
-            and all(e.details.get(k) == v for k, v in match.items())]
+    return [
+        e for e in events if e.kind == kind and all(e.details.get(k) == v for k, v in match.items())
+    ]
 
 
 def _close(a: dt.datetime, b: dt.datetime) -> bool:
@@ -52,11 +62,23 @@ def _close(a: dt.datetime, b: dt.datetime) -> bool:
 async def test_breach_and_ladder_at_exact_instants(
     client: Client, task_queue: str, fakes: Fakes, time_env: WorkflowEnvironment
 ) -> None:
-    plan = make_plan(definition(
-        [{"id": "triage", "kind": "task", "assign": {"role": "frontline"}, "first_response": True},
-         {"id": "done", "kind": "end", "status": "resolved"}],
-        process="sla-ladder", sla={"policy": "standard", "escalation": "ladder"},
-    ), sla=SLA, ladder=LADDER)
+    plan = make_plan(
+        definition(
+            [
+                {
+                    "id": "triage",
+                    "kind": "task",
+                    "assign": {"role": "frontline"},
+                    "first_response": True,
+                },
+                {"id": "done", "kind": "end", "status": "resolved"},
+            ],
+            process="sla-ladder",
+            sla={"policy": "standard", "escalation": "ladder"},
+        ),
+        sla=SLA,
+        ladder=LADDER,
+    )
     async with running(client, task_queue, fakes):
         h = await start_case(client, plan, task_queue, {"customer": "Ann"})
         view = await wait_for(h, lambda v: len(v.clocks) == 2)
@@ -98,13 +120,24 @@ async def test_breach_and_ladder_at_exact_instants(
 async def test_pause_while_waiting_for_customer(
     client: Client, task_queue: str, fakes: Fakes, time_env: WorkflowEnvironment
 ) -> None:
-    plan = make_plan(definition(
-        [{"id": "ask", "kind": "wait", "event": "customer_replied", "waiting_for": "customer"},
-         {"id": "work", "kind": "task", "assign": {"role": "frontline"}},
-         {"id": "done", "kind": "end", "status": "resolved"}],
-        process="sla-pause", sla={"policy": "standard"},
-        events={"customer_replied": {"fields": {}}},
-    ), sla=SLA)
+    plan = make_plan(
+        definition(
+            [
+                {
+                    "id": "ask",
+                    "kind": "wait",
+                    "event": "customer_replied",
+                    "waiting_for": "customer",
+                },
+                {"id": "work", "kind": "task", "assign": {"role": "frontline"}},
+                {"id": "done", "kind": "end", "status": "resolved"},
+            ],
+            process="sla-pause",
+            sla={"policy": "standard"},
+            events={"customer_replied": {"fields": {}}},
+        ),
+        sla=SLA,
+    )
     async with running(client, task_queue, fakes):
         h = await start_case(client, plan, task_queue, {"customer": "Ann"})
         view = await wait_for(h, lambda v: v.status == "waiting")
@@ -118,15 +151,22 @@ async def test_pause_while_waiting_for_customer(
         assert clocks["resolution"].state == "running"
         assert clocks["resolution"].paused_seconds >= 5 * 86400 - 5
         # nothing was counted before the pause: the whole target runs from the resume
-        assert _close(clocks["resolution"].deadline,  # type: ignore[arg-type]
-                      add_business(LONDON, resumed, 8 * 3600))
-        view = await h.execute_update(CaseWorkflow.change_priority,
-                                      CaseAction(actor=LEAD, priority="urgent"))
+        assert _close(
+            clocks["resolution"].deadline,  # type: ignore[arg-type]
+            add_business(LONDON, resumed, 8 * 3600),
+        )
+        view = await h.execute_update(
+            CaseWorkflow.change_priority, CaseAction(actor=LEAD, priority="urgent")
+        )
         clocks = {c.name: c for c in view.clocks}
-        assert _close(clocks["resolution"].deadline,  # type: ignore[arg-type]
-                      add_business(LONDON, resumed, 2 * 3600))
-        await h.execute_update(CaseWorkflow.complete, TaskAction(
-            task_id=f"{h.id}.work.1", actor=actor("fred", "frontline")))
+        assert _close(
+            clocks["resolution"].deadline,  # type: ignore[arg-type]
+            add_business(LONDON, resumed, 2 * 3600),
+        )
+        await h.execute_update(
+            CaseWorkflow.complete,
+            TaskAction(task_id=f"{h.id}.work.1", actor=actor("fred", "frontline")),
+        )
         final = await h.result()
     assert final.sla_state == "met"
     assert final.first_response_at is not None

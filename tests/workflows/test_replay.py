@@ -1,0 +1,37 @@
+"""Replay the committed histories with the current interpreter (determinism guard)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from casework.language.plan import Plan
+from casework.registry import REGISTRY
+from workflows.case import CaseWorkflow
+
+HISTORIES = Path(__file__).parent / "histories"
+NAMES = sorted(
+    p.name.removesuffix(".json")
+    for p in HISTORIES.glob("*.json")
+    if not p.name.endswith(".plans.json")
+)
+
+
+def test_histories_are_committed() -> None:
+    assert {"complaint", "approvals", "parallel_sla"} <= set(NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+async def test_replay(name: str) -> None:
+    for raw in json.loads((HISTORIES / f"{name}.plans.json").read_text()):
+        REGISTRY.put(Plan.model_validate(raw))
+    text = (HISTORIES / f"{name}.json").read_text()
+    history = WorkflowHistory.from_json(f"replay-{name}", text)
+    replayer = Replayer(workflows=[CaseWorkflow], data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(history)
+    assert result.replay_failure is None
