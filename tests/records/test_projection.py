@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError
@@ -82,13 +84,13 @@ def test_batch_is_all_or_nothing(db_engine: Engine) -> None:
     assert _count(db_engine, case_events) == 1
 
 
-async def test_activity_retries_while_the_database_is_down(db_url: str) -> None:
+async def test_activity_retries_while_the_database_is_down(db_url: str, tmp_path: Path) -> None:
     env = ActivityEnvironment()
     snap = view(last_seq=1)
     down = make_engine(
         "postgresql://postgres@127.0.0.1:1/nothing"
         if db_url.startswith("postgresql")
-        else "sqlite:////nonexistent-dir-for-test/x.db"
+        else f"sqlite:///{tmp_path}"  # a directory: SQLite cannot open it
     )
     with _db.use_engine(down), pytest.raises(OperationalError):
         await env.run(project, batch(snap, [1]))

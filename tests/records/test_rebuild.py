@@ -14,6 +14,7 @@ from temporalio.worker import Worker
 
 from casework.contracts import ProjectionBatch
 from casework.errors import NotFoundError
+from casework.records import rebuild as rebuild_module
 from casework.records.queries import get_case
 from casework.records.rebuild import rebuild
 from casework.records.tables import case_events, tasks
@@ -34,7 +35,10 @@ async def lost_projection(batch: ProjectionBatch) -> int:
 
 
 async def test_rebuild_one_case_across_runs(
-    time_env: WorkflowEnvironment, task_queue: str, db_engine: Engine
+    time_env: WorkflowEnvironment,
+    task_queue: str,
+    db_engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     client = _pydantic_client(time_env)
     case_id = f"C-260504-{uuid.uuid4().hex[:6].upper()}"
@@ -61,6 +65,14 @@ async def test_rebuild_one_case_across_runs(
         assert conn.execute(select(tasks.c.state)).scalar_one() == "completed"
     again = await rebuild(client, db_engine, case_id)
     assert (again.batches, again.new_events) == (3, 0)
+
+    # --all lists case workflows through visibility (the time-skipping server has none)
+    async def listed(_client: Client, *, query: str | None = None) -> list[str]:
+        return [case_id]
+
+    monkeypatch.setattr(rebuild_module, "case_ids", listed)
+    everything = await rebuild(client, db_engine, all_cases=True)
+    assert (everything.cases, everything.runs, everything.batches) == ([case_id], 2, 3)
 
 
 async def test_rebuild_unknown_case(time_env: WorkflowEnvironment, db_engine: Engine) -> None:
