@@ -14,6 +14,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributeUpdate
+from temporalio.exceptions import ApplicationError
 
 from casework import sla
 from casework.contracts import CaseEvent, CaseView, ProjectionBatch, TaskView
@@ -144,9 +145,7 @@ class EngineBase:
         try:
             return _expr.evaluate(text, self.activation(**extra), where=where)
         except _expr.ExprError as exc:
-            raise workflow.ApplicationError(
-                str(exc), type="ExpressionFailed", non_retryable=True
-            ) from None
+            raise ApplicationError(str(exc), type="ExpressionFailed", non_retryable=True) from None
 
     def set_fields(self, values: dict[str, Any], *, actor: str, step: str | None) -> None:
         """Assign case fields and record each change."""
@@ -170,7 +169,7 @@ class EngineBase:
             version=self.plan.version,
             plan_hash=self.plan.hash,
             title=self.plan.definition.title,
-            status=st.status,  # type: ignore[arg-type]
+            status=st.status,
             priority=d.get("priority"),
             region=d.get("region"),
             team=d.get("team"),
@@ -243,7 +242,7 @@ class EngineBase:
         name: str,
         arg: Any,
         *,
-        timeout: timedelta = timedelta(seconds=30),
+        timeout: timedelta = timedelta(seconds=30),  # noqa: ASYNC109 - not an asyncio timeout
         retry: RetryPolicy | None = None,
         result_type: type | None = None,
     ) -> Any:

@@ -36,7 +36,7 @@ def _fallback() -> tuple[Callable[[str], Any], Callable[[Any, dict[str, Any]], A
             return celtypes.MapType({celtypes.StringType(k): to_cel(v) for k, v in value.items()})
         if isinstance(value, list | tuple):
             return celtypes.ListType([to_cel(v) for v in value])
-        return celpy.json_to_cel(value)
+        return celpy.json_to_cel(value)  # type: ignore[attr-defined]
 
     def from_cel(value: Any) -> Any:
         if value is None or isinstance(value, celtypes.BoolType | bool):

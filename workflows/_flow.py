@@ -23,10 +23,9 @@ from casework.registry import REGISTRY
 from workflows import _btime, _rules
 from workflows._data import InvalidData, validate_case_data
 from workflows._state import Token
+from workflows._tokens import TokensMixin, _secs
 
 OPEN = _rules.OPEN_STATES
-
-from workflows._tokens import TokensMixin, _secs
 
 
 class FlowMixin(TokensMixin):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from temporalio import workflow
 
@@ -21,10 +20,9 @@ from casework.language.model import (
 )
 from workflows import _btime, _rules
 from workflows._state import Token
+from workflows._tokens import TokensMixin, _secs
 
 OPEN = _rules.OPEN_STATES
-
-from workflows._tokens import TokensMixin, _secs
 
 
 class HumanMixin(TokensMixin):
@@ -224,8 +222,6 @@ class HumanMixin(TokensMixin):
                 self.emit("task_reminded", step=step.id, task=tid, overdue=True, reminder=0)
             finally:
                 tok.waiting = False
-        else:
-            pass
         if task.state in OPEN:
             if not tok.wait.get("decision"):
                 self.emit(
@@ -238,9 +234,6 @@ class HumanMixin(TokensMixin):
             task.state, task.outcome, task.completed_at = "completed", decision, workflow.now()
         if decision == "approved":
             self.st.approved_by[step.id] = [v.actor for v in task.votes if v.decision == "approved"]
-        form: dict[str, Any] = {}
-        for v in task.votes:
-            form.update(task.form if v.actor == task.completed_by else {})
         self.st.steps[step.id] = {
             "decision": decision,
             "outcome": decision,

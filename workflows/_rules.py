@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Literal
+
 from casework.contracts import Actor, CaseAction, TaskAction, TaskView
-from casework.language.model import ApprovalStep, TaskStep
+from casework.language.model import ApprovalStep, FieldSpec, TaskStep
 from casework.language.policies import PRIORITIES
 from workflows._data import InvalidData, validate_fields
 
 SUPERVISORS = frozenset({"team-lead", "coordinator", "regional-manager"})
 CANCELLERS = frozenset({"coordinator", "team-lead", "regional-manager", "process-owner"})
 OPEN_STATES = frozenset({"open", "claimed"})
-_VOTES = {"approve": "approved", "reject": "rejected", "request_changes": "changes_requested"}
+_VOTES: dict[str, Literal["approved", "rejected", "changes_requested"]] = {
+    "approve": "approved",
+    "reject": "rejected",
+    "request_changes": "changes_requested",
+}
 
 
 class ActionRejected(ValueError):  # noqa: N818 - the Update is rejected, not an error state
     """An Update validator refused the action; the message says why and what to do."""
 
 
-def vote_of(update: str) -> str:
+def vote_of(update: str) -> Literal["approved", "rejected", "changes_requested"]:
     """The vote an approval Update casts."""
     return _VOTES[update]
 
@@ -129,9 +136,9 @@ def _check_complete(task: TaskView, step: TaskStep, action: TaskAction) -> None:
     return None
 
 
-def _check_form(form: dict[str, object], action: TaskAction) -> None:
+def _check_form(form: Mapping[str, FieldSpec], action: TaskAction) -> None:
     try:
-        validate_fields(form, action.form, what="form field")  # type: ignore[arg-type]
+        validate_fields(form, action.form, what="form field")
     except InvalidData as exc:
         raise ActionRejected(str(exc)) from None
 

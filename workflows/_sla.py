@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 from datetime import timedelta
@@ -114,8 +115,8 @@ class SlaMixin(EngineBase):
         for level in self.plan.ladder.levels if self.plan.ladder else []:
             if level.level in self.st.fired_levels:
                 continue
-            c = self.st.clocks.get(level.clock)
-            due = sla.level_due_at(level, self.st.clocks, self.clock_cal(c) if c else None)
+            lc = self.st.clocks.get(level.clock)
+            due = sla.level_due_at(level, self.st.clocks, self.clock_cal(lc) if lc else None)
             if due is not None:
                 items.append((due, 2, "level", level.level))
         return items
@@ -136,12 +137,10 @@ class SlaMixin(EngineBase):
             if items:
                 wait_s = (min(items)[0] - now).total_seconds()
                 timeout = math.ceil(wait_s * 1000) / 1000
-            try:
+            with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(
                     lambda: self.sla_dirty or self.closing, timeout=timeout
                 )
-            except TimeoutError:
-                pass
 
     async def _fire(self, at: dt.datetime, kind: str, key: Any) -> None:
         c = self.st.clocks.get(key) if kind != "level" else None

@@ -33,13 +33,12 @@ from casework.language.model import (
     WaitStep,
 )
 from workflows import _expr, _rules
-from workflows._state import Token
-
-OPEN = _rules.OPEN_STATES
-
 from workflows._flow import FlowMixin
 from workflows._human import HumanMixin
+from workflows._state import Token
 from workflows._tokens import _td
+
+OPEN = _rules.OPEN_STATES
 
 
 class StepsMixin(HumanMixin, FlowMixin):

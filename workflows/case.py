@@ -289,7 +289,8 @@ class CaseWorkflow(StepsMixin):
     def complete(self, action: TaskAction) -> TaskView:
         """Finish a task with an outcome and form data (an unclaimed task is claimed first)."""
         t, step = self._task_and_step(action.task_id)
-        assert t is not None and isinstance(step, TaskStep)
+        assert t is not None
+        assert isinstance(step, TaskStep)
         now = workflow.now()
         if t.state == "open":
             t.state, t.assignee, t.claimed_at = "claimed", action.actor.id, now
@@ -316,12 +317,13 @@ class CaseWorkflow(StepsMixin):
 
     def _vote(self, update: str, action: TaskAction) -> TaskView:
         t, step = self._task_and_step(action.task_id)
-        assert t is not None and isinstance(step, ApprovalStep)
+        assert t is not None
+        assert isinstance(step, ApprovalStep)
         decision = _rules.vote_of(update)
         t.votes.append(
             Vote(
                 actor=action.actor.id,
-                decision=decision,  # type: ignore[arg-type]
+                decision=decision,
                 comment=action.comment,
                 at=workflow.now(),
             )

@@ -142,4 +142,5 @@ async def test_quorum_infeasible_and_auto_decision(
         h2 = await start_case(client, auto, task_queue, {"customer": "Ann"})
         final = await h2.result()
     assert final.status == "completed"
+    assert final.closed_at is not None
     assert (final.closed_at - final.opened_at).total_seconds() == pytest.approx(2 * 86400, abs=2)

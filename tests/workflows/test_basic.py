@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from temporalio.client import Client
+import pytest
+from temporalio.client import Client, WorkflowFailureError
 
 from casework.contracts import TaskAction
 from tests.workflows.helpers import Fakes, actor, definition, make_plan, running, start_case
@@ -82,6 +83,11 @@ async def test_task_flow(client: Client, task_queue: str, fakes: Fakes) -> None:
         )
         assert done.state == "completed"
         final = await h.result()
+        described = await h.describe()
+    attrs = {k.name: v for k, v in ((p.key, p.value) for p in described.typed_search_attributes)}
+    assert attrs["CaseProcess"] == "test-process"
+    assert attrs["CaseStatus"] == "resolved"
+    assert attrs["CaseVersion"] == 1
     assert final.status == "resolved"
     assert final.outcome == "resolved"
     assert final.data["note"] == "cat=billing"
@@ -95,4 +101,25 @@ async def test_task_flow(client: Client, task_queue: str, fakes: Fakes) -> None:
     kinds = fakes.kinds(h.id)
     assert kinds[0] == "case_opened"
     assert kinds[-1] == "case_ended"
-    assert "task_claimed" in kinds and "task_completed" in kinds
+    assert "task_claimed" in kinds
+    assert "task_completed" in kinds
+
+
+async def test_expression_failure_fails_the_case(
+    client: Client, task_queue: str, fakes: Fakes
+) -> None:
+    plan = make_plan(
+        definition(
+            [
+                {"id": "oops", "kind": "set", "values": {"note": "'a' + 1"}},
+                {"id": "done", "kind": "end"},
+            ],
+            process="bad-expr",
+        )
+    )
+    async with running(client, task_queue, fakes):
+        h = await start_case(client, plan, task_queue, {"customer": "Ann"})
+        with pytest.raises(WorkflowFailureError) as info:
+            await h.result()
+    assert "step oops: values.note" in str(info.value.cause)
+    assert fakes.kinds(h.id)[-1] == "case_ended"

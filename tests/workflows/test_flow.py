@@ -122,13 +122,16 @@ async def test_wait_event_and_timeout(client: Client, task_queue: str, fakes: Fa
         h2 = await start_case(client, plan, task_queue, {"customer": "Bob"})
         timed_out = await h2.result()
     assert final.status == "resolved"
-    assert final.data["flag"] is True and final.data["note"] == "thanks"
+    assert final.data["flag"] is True
+    assert final.data["note"] == "thanks"
     signals = [e.details for e in fakes.events(h.id) if e.kind == "signal_received"]
     assert "unknown event" in signals[0]["ignored"]
     assert "expected true or false" in signals[1]["ignored"]
     assert signals[2]["delivered"] == 1
+    assert final.closed_at is not None
     assert (final.closed_at - final.opened_at).total_seconds() >= 3600
     assert timed_out.status == "closed"
+    assert timed_out.closed_at is not None
     assert (timed_out.closed_at - timed_out.opened_at).total_seconds() == pytest.approx(
         3 * 86400, abs=2
     )
@@ -175,7 +178,8 @@ async def test_subprocess_wait_and_fire_and_forget(
         later = client.get_workflow_handle_for(CaseWorkflow.run, f"{h.id}-later-1")
         other = await later.result()
     assert final.data["note"] == "child of P"
-    assert other.status == "completed" and other.parent_case_id == h.id
+    assert other.status == "completed"
+    assert other.parent_case_id == h.id
     assert other.data["note"] == "child of Q"
 
 
@@ -277,8 +281,10 @@ async def test_task_timeout_reminders_and_routing(
     async with running(client, task_queue, fakes):
         h = await start_case(client, plan, task_queue, {"customer": "Ann"})
         view = await wait_for(h, lambda v: bool(v.tasks) and v.tasks[0].assignee is not None)
-        assert view.tasks[0].assignee == "rita" and view.tasks[0].state == "claimed"
-        assert fakes.routes[0].region == "emea" and fakes.routes[0].key == f"{h.id}.slow.1"
+        assert view.tasks[0].assignee == "rita"
+        assert view.tasks[0].state == "claimed"
+        assert fakes.routes[0].region == "emea"
+        assert fakes.routes[0].key == f"{h.id}.slow.1"
         await time_env.sleep(3 * 3600 + 60)  # due after 1h, then reminders at 2h and 3h
         await wait_for(h, lambda v: len(fakes.notes) >= 2)
         await h.execute_update(

@@ -98,7 +98,8 @@ async def test_breach_and_ladder_at_exact_instants(
         view = await wait_for(h, lambda v: v.escalation_level == 3)
         assert view.priority == "high"  # level 2 raised it one step
         assert view.sla_state == "breached"
-        assert view.tasks[0].role == "coordinator" and view.tasks[0].assignee is None
+        assert view.tasks[0].role == "coordinator"
+        assert view.tasks[0].assignee is None
         await h.execute_update(CaseWorkflow.cancel, CaseAction(actor=LEAD, reason="test over"))
         await h.result()
     events = fakes.events(h.id)
@@ -171,5 +172,6 @@ async def test_pause_while_waiting_for_customer(
     assert final.sla_state == "met"
     assert final.first_response_at is not None
     kinds = [e.kind for e in fakes.events(h.id)]
-    assert kinds.count("sla_paused") == 2 and kinds.count("sla_resumed") == 2
+    assert kinds.count("sla_paused") == 2
+    assert kinds.count("sla_resumed") == 2
     assert kinds.count("sla_met") == 2

@@ -224,4 +224,5 @@ async def test_case_validators(client: Client, task_queue: str, fakes: Fakes) ->
     assert final.status == "cancelled"
     assert final.tasks[0].state == "cancelled"
     kinds = fakes.kinds(h.id)
-    assert "case_cancelled" in kinds and "task_cancelled" in kinds
+    assert "case_cancelled" in kinds
+    assert "task_cancelled" in kinds
