@@ -91,7 +91,7 @@ class StartCase(_Model):
 
 
 class TaskAction(_Model):
-    """Argument of the task Updates (claim, release, reassign, complete, approve, reject, request_changes)."""
+    """Argument of the task Updates: claim, release, reassign, complete, approve, reject..."""
 
     task_id: str
     actor: Actor

@@ -127,7 +127,7 @@ class PermissionDeniedError(CaseworkError):
         self.actor = actor
 
 
-class TaskActionRejected(CaseworkError):
+class TaskActionRejected(CaseworkError):  # noqa: N818 - it reads as what happened
     """A task or case action was refused by the workflow's Update validator.
 
     Attributes:

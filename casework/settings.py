@@ -23,7 +23,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(
         default=PROJECT_ROOT / "data",
-        description="Directory for the embedded stack: Temporal's SQLite file, records, outbox, reports.",
+        description=(
+            "Directory for the embedded stack: Temporal's SQLite file, records, outbox, reports."
+        ),
     )
     definitions_dir: Path = Field(
         default=PROJECT_ROOT / "definitions",
@@ -31,7 +33,10 @@ class Settings(BaseSettings):
     )
     policies_dir: Path = Field(
         default=PROJECT_ROOT / "policies",
-        description="Directory of policy YAML files (calendars, SLA, escalation, routing, approval, directory).",
+        description=(
+            "Directory of policy YAML files"
+            " (calendars, SLA, escalation, routing, approval, directory)."
+        ),
     )
     database_url: str = Field(
         default="",
