@@ -39,11 +39,11 @@ START = END - SPAN
 REGIONS = [("uk", 30), ("us", 30), ("de", 15), ("fr", 15), ("in", 10)]
 TEAM_KINDS = ["care", "billing", "tech"]
 PROCESSES = [
-    ("complaint", 40),
+    ("complaint-handling", 40),
     ("escalation", 15),
-    ("policy_change", 10),
-    ("training", 15),
-    ("feedback", 20),
+    ("policy-change-approval", 10),
+    ("training-onboarding", 15),
+    ("customer-feedback", 20),
 ]
 PRIORITIES = [("low", 20), ("normal", 50), ("high", 22), ("urgent", 8)]
 CHANNELS = ["email", "phone", "chat", "web"]
@@ -123,7 +123,10 @@ class Generator:
                 status = "open" if roll < 0.6 else "waiting" if roll < 0.75 else "resolved"
             else:
                 status = "open" if roll < 0.01 else "closed" if roll < 0.5 else "resolved"
-            if processes[i] in ("training", "policy_change") and status in ("resolved", "closed"):
+            if processes[i] in ("training-onboarding", "policy-change-approval") and status in (
+                "resolved",
+                "closed",
+            ):
                 status = "completed"
             active = status in ("open", "waiting")
             sla_roll = rng.random()
@@ -296,7 +299,7 @@ def build_rows(g: Generator, c: dict[str, Any]) -> dict[str, list[tuple[Any, ...
         ),
     ]
     surveys = []
-    if c["process"] == "feedback" and not c["active"] and rng.random() < 0.5:
+    if c["process"] == "customer-feedback" and not c["active"] and rng.random() < 0.5:
         surveys.append(
             (cid, f"C-{opened:%y%m%d}-{max(c['i'] - 7, 0):06X}", rng.randint(1, 5), None, done_at)
         )
