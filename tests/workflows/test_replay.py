@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
@@ -15,6 +16,7 @@ from casework.registry import REGISTRY
 from workflows.case import CaseWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
+DEFINITIONS = Path(__file__).resolve().parents[2] / "definitions"
 NAMES = sorted(
     p.name.removesuffix(".json")
     for p in HISTORIES.glob("*.json")
@@ -24,6 +26,15 @@ NAMES = sorted(
 
 def test_histories_are_committed() -> None:
     assert {"complaint", "approvals", "parallel_sla"} <= set(NAMES)
+
+
+def test_every_shipped_definition_has_a_history() -> None:
+    """``python -m tests.workflows.record_shipped`` records one per definition file."""
+    processes = {yaml.safe_load(p.read_text())["process"] for p in DEFINITIONS.glob("*.yaml")}
+    assert processes
+    assert {f"shipped-{p}" for p in processes} <= set(NAMES)
+    for p in processes:
+        assert (HISTORIES / f"shipped-{p}.plans.json").exists()
 
 
 @pytest.mark.parametrize("name", NAMES)
