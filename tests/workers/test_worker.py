@@ -1,0 +1,44 @@
+"""The worker starts during a records outage, but not on a stale schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from casework.errors import EngineUnavailableError, RecordsError
+from casework.records.db import dispose_cached_engines
+from casework.settings import Settings, get_settings
+from workers.worker import run_worker
+
+
+@pytest.fixture
+def settings_for(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("CASEWORK_TEMPORAL_ADDRESS", "127.0.0.1:1")  # nothing listens there
+    yield
+    get_settings.cache_clear()
+    dispose_cached_engines()
+
+
+def _settings(monkeypatch: pytest.MonkeyPatch, url: str) -> Settings:
+    monkeypatch.setenv("CASEWORK_DATABASE_URL", url)
+    get_settings.cache_clear()
+    return get_settings()
+
+
+@pytest.mark.usefixtures("settings_for")
+async def test_unreachable_records_do_not_stop_the_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = _settings(monkeypatch, "postgresql+psycopg://postgres@127.0.0.1:1/none")
+    # it gets past the records check and fails only on the (absent) Temporal server
+    with pytest.raises(EngineUnavailableError):
+        await run_worker(settings)
+
+
+@pytest.mark.usefixtures("settings_for")
+async def test_unmigrated_records_stop_the_worker(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    settings = _settings(monkeypatch, f"sqlite:///{tmp_path / 'empty.db'}")
+    with pytest.raises(RecordsError, match="casework db upgrade"):
+        await run_worker(settings)
