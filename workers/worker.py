@@ -25,7 +25,7 @@ from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-from casework.errors import ConfigError, RecordsError
+from casework.errors import ConfigError
 from casework.language.plan import Plan
 from casework.registry import REGISTRY
 from casework.settings import Settings, get_settings
@@ -224,19 +224,15 @@ async def run_worker(
     """
     from casework.client import connect
     from casework.language.compiler import load_plans
-    from casework.records.db import current_revision, engine_from_settings, ensure_current
+    from casework.records.db import engine_from_settings, ensure_current
 
     settings = settings or get_settings()
     plans = load_plans(settings.definitions_dir, settings.policies_dir)
     engine = engine_from_settings()
-    try:
-        current_revision(engine)
-    except RecordsError as exc:
-        # Cases never wait for the records: a worker replacing a crashed one must be able to
-        # start during a records outage; projection catches up when the database is back.
-        log.warning("records database unreachable, starting anyway: %s", exc)
-    else:
-        ensure_current(engine)
+    # Cases never wait for the records: a worker replacing a crashed one must be able to
+    # start during a records outage; projection catches up when the database is back.
+    if not ensure_current(engine, unreachable_ok=True):
+        log.warning("records database %s unreachable, starting anyway", engine.url)
     client = await connect(settings)
     worker = build_worker(client, settings, plans, engine=engine, sandboxed=sandboxed)
     stop = stop or asyncio.Event()

@@ -211,9 +211,23 @@ def current_revision(url: str | URL | Engine) -> str | None:
             engine.dispose()
 
 
-def ensure_current(engine: Engine) -> None:
-    """Raise :class:`RecordsError` unless the schema is at the newest revision."""
-    current = current_revision(engine)
+def ensure_current(engine: Engine, *, unreachable_ok: bool = False) -> bool:
+    """Raise :class:`RecordsError` unless the schema is at the newest revision.
+
+    Args:
+        engine: The records database.
+        unreachable_ok: When the database cannot be reached, return False instead of
+            raising (a worker may start during an outage; a stale schema still raises).
+
+    Returns:
+        True when the schema was checked, False when the database was unreachable.
+    """
+    try:
+        current = current_revision(engine)
+    except RecordsError:
+        if unreachable_ok:
+            return False
+        raise
     head = head_revision()
     if current != head:
         raise RecordsError(
@@ -221,6 +235,7 @@ def ensure_current(engine: Engine) -> None:
             f"casework needs {head}",
             hint="run `casework db upgrade`",
         )
+    return True
 
 
 def _first_line(exc: BaseException) -> str:
