@@ -18,9 +18,10 @@ from sqlalchemy import Engine
 from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from casework.client import SEARCH_ATTRIBUTES, WORKFLOW_TYPE
+from casework.client import WORKFLOW_TYPE
 from casework.contracts import CaseView, StartCase
 from casework.language.plan import Plan
+from casework.search_attributes import SEARCH_ATTRIBUTES, initial_search_attributes
 from casework.settings import PROJECT_ROOT
 from casework.stack import DevServer, ServerOptions, free_port
 
@@ -85,6 +86,7 @@ async def start_cases(
                 id=cid,
                 task_queue=queue,
                 result_type=CaseView,
+                search_attributes=initial_search_attributes(plan, data),
             )
 
     return list(await asyncio.gather(*[one(c) for c in ids]))

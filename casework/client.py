@@ -20,9 +20,6 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
 )
 from temporalio.common import (
-    SearchAttributeKey,
-    SearchAttributePair,
-    TypedSearchAttributes,
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
@@ -48,6 +45,7 @@ from casework.errors import (
     TaskActionRejected,
 )
 from casework.language.plan import Plan
+from casework.search_attributes import initial_search_attributes
 from casework.settings import Settings, get_settings
 
 #: Workflow type name of the interpreter (see docs/design.md).
@@ -62,25 +60,6 @@ TASK_UPDATES: tuple[str, ...] = (
     "reject",
     "request_changes",
 )
-
-CASE_PROCESS = SearchAttributeKey.for_keyword("CaseProcess")
-CASE_VERSION = SearchAttributeKey.for_int("CaseVersion")
-CASE_STATUS = SearchAttributeKey.for_keyword("CaseStatus")
-CASE_PRIORITY = SearchAttributeKey.for_keyword("CasePriority")
-CASE_REGION = SearchAttributeKey.for_keyword("CaseRegion")
-CASE_TEAM = SearchAttributeKey.for_keyword("CaseTeam")
-
-#: Search attributes ``casework up`` and the test fixtures register, with their types.
-SEARCH_ATTRIBUTES: dict[str, str] = {
-    "CaseProcess": "Keyword",
-    "CaseVersion": "Int",
-    "CaseStatus": "Keyword",
-    "CasePriority": "Keyword",
-    "CaseRegion": "Keyword",
-    "CaseTeam": "Keyword",
-    "CaseAssignee": "Keyword",
-    "CaseSlaState": "Keyword",
-}
 
 
 def _read(path: Path | None, what: str) -> bytes | None:
@@ -196,19 +175,6 @@ def _validate_data(plan: Plan, data: dict[str, Any]) -> dict[str, Any]:
     return dict(result) if isinstance(result, dict) else data
 
 
-def _search_attributes(plan: Plan, data: dict[str, Any]) -> TypedSearchAttributes:
-    pairs: list[SearchAttributePair[Any]] = [
-        SearchAttributePair(CASE_PROCESS, plan.process),
-        SearchAttributePair(CASE_VERSION, plan.version),
-        SearchAttributePair(CASE_STATUS, "open"),
-    ]
-    for key, field in ((CASE_PRIORITY, "priority"), (CASE_REGION, "region"), (CASE_TEAM, "team")):
-        value = data.get(field)
-        if isinstance(value, str) and value:
-            pairs.append(SearchAttributePair(key, value))
-    return TypedSearchAttributes(pairs)
-
-
 def _rpc_error(exc: RPCError, case_id: str) -> CaseworkError:
     if exc.status == RPCStatusCode.NOT_FOUND:
         return NotFoundError("case", case_id, hint="check the id with 'casework case show'")
@@ -285,7 +251,7 @@ async def open_case(
             task_queue=settings.task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-            search_attributes=_search_attributes(plan, data),
+            search_attributes=initial_search_attributes(plan, data),
             static_summary=f"{plan.process}@{plan.version}",
         )
     except RPCError as exc:

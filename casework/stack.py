@@ -83,7 +83,8 @@ class Stack:
             raise
 
     async def _start(self, say: Callable[[str], None]) -> None:
-        from casework.client import SEARCH_ATTRIBUTES, connect
+        from casework.client import connect
+        from casework.search_attributes import SEARCH_ATTRIBUTES
 
         opts, settings = self.options, self.settings
         opts.data_dir.mkdir(parents=True, exist_ok=True)

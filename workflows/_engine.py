@@ -13,10 +13,10 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributeUpdate
-from temporalio.exceptions import ApplicationError
+from temporalio.common import RetryPolicy, TypedSearchAttributes
+from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError
 
-from casework import sla
+from casework import search_attributes, sla
 from casework.contracts import CaseEvent, CaseView, ProjectionBatch, TaskView
 from casework.language.model import ParallelStep, Step
 from casework.language.plan import Plan
@@ -25,15 +25,6 @@ from workflows import _expr
 from workflows._config import ENGINE
 from workflows._state import CaseState, Token
 
-_KEYWORDS = (
-    "CaseProcess",
-    "CaseStatus",
-    "CasePriority",
-    "CaseRegion",
-    "CaseTeam",
-    "CaseAssignee",
-    "CaseSlaState",
-)
 _STEP_DEFAULTS: dict[str, Any] = {
     "outcome": None,
     "reason": None,
@@ -44,6 +35,7 @@ _STEP_DEFAULTS: dict[str, Any] = {
     "event": {},
 }
 PROJECT_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30), maximum_attempts=0)
+PROJECT_LOCAL_TIMEOUT = timedelta(seconds=5)
 
 
 def _jsonable(value: Any) -> Any:
@@ -79,6 +71,7 @@ class EngineBase:
         self.steps_by_id = index_steps(list(plan.definition.steps), {})
         self.runners: dict[int, asyncio.Task[None]] = {}
         self.inflight = 0
+        self.activities = 0
         self.projecting = False
         self.closing = False
         self.sla_dirty = False
@@ -202,38 +195,26 @@ class EngineBase:
     # --- search attributes ------------------------------------------------------------------
 
     def upsert_search_attributes(self) -> None:
-        """Upsert the Case* search attributes that changed since the last upsert."""
+        """Upsert the ``Case*`` search attributes that changed since the last upsert."""
         if not ENGINE.search_attributes:
             return
-        d = self.st.data
-        wanted: dict[str, Any] = {
-            "CaseProcess": self.plan.process,
-            "CaseVersion": self.plan.version,
-            "CaseStatus": self.st.status,
-            "CasePriority": d.get("priority"),
-            "CaseRegion": d.get("region"),
-            "CaseTeam": d.get("team"),
-            "CaseAssignee": next((t.assignee for t in self.open_tasks() if t.assignee), None),
-            "CaseSlaState": sla.case_sla_state(self.st.clocks, workflow.now()),
-        }
-        updates: list[SearchAttributeUpdate[Any]] = []
-        for name, value in wanted.items():
-            if isinstance(value, str | int) or value is None:
-                if self.st.search_attributes.get(name, "\0") == value:
-                    continue
-                self.st.search_attributes[name] = value
-                if name == "CaseVersion":
-                    key_i = SearchAttributeKey.for_int(name)
-                    updates.append(
-                        key_i.value_set(int(value)) if value is not None else key_i.value_unset()
-                    )
-                elif name in _KEYWORDS:
-                    key_k = SearchAttributeKey.for_keyword(name)
-                    updates.append(
-                        key_k.value_set(str(value)) if value is not None else key_k.value_unset()
-                    )
-        if updates:
-            workflow.upsert_search_attributes(updates)
+        wanted = search_attributes.case_values(
+            process=self.plan.process,
+            version=self.plan.version,
+            status=self.st.status,
+            data=self.st.data,
+            assignee=next((t.assignee for t in self.open_tasks() if t.assignee), None),
+            sla_state=sla.case_sla_state(self.st.clocks, workflow.now()),
+        )
+        changes = search_attributes.updates(self.st.search_attributes, wanted)
+        if changes:
+            workflow.upsert_search_attributes(changes)
+
+    def child_search_attributes(self, plan: Plan, data: dict[str, Any]) -> TypedSearchAttributes:
+        """What a child case starts with (empty when search attributes are switched off)."""
+        if not ENGINE.search_attributes:
+            return TypedSearchAttributes.empty
+        return search_attributes.initial_search_attributes(plan, data)
 
     # --- activities and projection ----------------------------------------------------------
 
@@ -248,6 +229,7 @@ class EngineBase:
     ) -> Any:
         """Run an activity by name, counted as work in flight (no continue-as-new meanwhile)."""
         self.inflight += 1
+        self.activities += 1
         try:
             return await workflow.execute_activity(
                 name,
@@ -258,27 +240,66 @@ class EngineBase:
             )
         finally:
             self.inflight -= 1
+            self.activities -= 1
+
+    def settled(self) -> bool:
+        """True when no activity is in flight and every position waits (people, events,
+        timers, child cases): the moment to bring the records up to date."""
+        return self.activities == 0 and all(t.waiting for t in self.live_tokens())
 
     async def projector(self) -> None:
-        """Send pending events with a snapshot to ``records.project``, batch after batch."""
+        """Send pending events with a snapshot to ``records.project``, as local activities.
+
+        A batch goes when the case settles or closes, or when the pending events
+        fill a batch; a chain of automatic steps is so recorded in one batch. A
+        local activity's input stays out of the history (``casework records
+        rebuild`` replays the history to recover the batches).
+        """
         while True:
-            await workflow.wait_condition(lambda: bool(self.st.pending) or self.closing)
+            await workflow.wait_condition(
+                lambda: (
+                    self.closing
+                    or (
+                        bool(self.st.pending)
+                        and (self.settled() or len(self.st.pending) >= ENGINE.projection_batch)
+                    )
+                )
+            )
             if not self.st.pending:
                 return
             batch = self.st.pending[: ENGINE.projection_batch]
+            arg = ProjectionBatch(case_id=self.st.case_id, events=batch, snapshot=self.view())
             self.projecting = True
             try:
-                await workflow.execute_activity(
-                    "records.project",
-                    ProjectionBatch(case_id=self.st.case_id, events=batch, snapshot=self.view()),
-                    start_to_close_timeout=timedelta(seconds=30),
-                    retry_policy=PROJECT_RETRY,
-                )
+                await self._project(arg)
+            except Exception as exc:
+                # never die quietly: a dead projector would leave the case waiting forever
+                self.failure = RuntimeError(f"records projection failed: {exc!r}")
+                return
             finally:
                 self.projecting = False
             del self.st.pending[: len(batch)]
             self.projected_seq = batch[-1].seq
             self.tail = [*self.tail, *batch][-ENGINE.timeline_tail :]
+
+    async def _project(self, batch: ProjectionBatch) -> None:
+        # One quick local attempt: it holds the workflow task, so queries and Updates
+        # wait for it. If the records fail, a regular activity retries until they are
+        # back, while the case goes on (the batch is then in the history as well).
+        try:
+            await workflow.execute_local_activity(
+                "records.project",
+                batch,
+                start_to_close_timeout=PROJECT_LOCAL_TIMEOUT,
+                retry_policy=RetryPolicy(maximum_attempts=1),
+            )
+        except (ActivityError, ApplicationError, TimeoutError):  # a local one raises its cause
+            await workflow.execute_activity(
+                "records.project",
+                batch,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=PROJECT_RETRY,
+            )
 
     async def flush(self, *, bounded: bool = False) -> None:
         """Wait until every event so far is projected.

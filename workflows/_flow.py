@@ -173,11 +173,17 @@ class FlowMixin(TokensMixin):
                     start,
                     id=child_id,
                     parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+                    search_attributes=self.child_search_attributes(ref, data),
                 )
                 self.st.steps[step.id] = {"result": {"case_id": child_id}}
                 return step.next
+            tok.waiting = True  # a child case may take days: let the records catch up
             view = await workflow.execute_child_workflow(
-                "CaseWorkflow", start, id=child_id, result_type=CaseView
+                "CaseWorkflow",
+                start,
+                id=child_id,
+                result_type=CaseView,
+                search_attributes=self.child_search_attributes(ref, data),
             )
         except ChildWorkflowError as exc:
             message = getattr(exc.cause, "message", None) or str(exc.cause or exc)
@@ -198,6 +204,7 @@ class FlowMixin(TokensMixin):
             ) from None
         finally:
             self.inflight -= 1
+            tok.waiting = False
         result = {
             "case_id": child_id,
             "status": view.status,

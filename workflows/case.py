@@ -18,6 +18,7 @@ from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from casework import search_attributes
     from casework.contracts import (
         CaseAction,
         CaseEvent,
@@ -64,6 +65,8 @@ class CaseWorkflow(StepsMixin):
                 opened_by=start.opened_by,
                 opened_at=workflow.now(),
                 parent_case_id=start.parent_case_id,
+                # what the starter set: only changes are upserted
+                search_attributes=search_attributes.known(workflow.info().typed_search_attributes),
             )
         self._setup(plan, state)
 

@@ -122,11 +122,17 @@ def records_rebuild(
     import asyncio
 
     from casework.client import connect
+    from casework.language.compiler import load_plans
     from casework.records.rebuild import RebuildResult, rebuild
+    from casework.settings import get_settings
+    from workers.worker import fill_registry
 
     if (case_id is None) == (not all_cases):
         raise CaseworkError("give a CASE_ID or --all", hint="casework records rebuild C-... ")
     engine = _engine()
+    settings = get_settings()
+    # the histories replay on the workflow code, which resolves the plans the cases ran
+    fill_registry(load_plans(settings.definitions_dir, settings.policies_dir), engine)
 
     async def run() -> RebuildResult:
         client = await connect()

@@ -3,7 +3,8 @@
 SQLite (the default) runs in WAL mode with a busy timeout and foreign keys, and
 every transaction starts with ``BEGIN IMMEDIATE`` so concurrent writers queue on
 the busy timeout instead of failing with ``SQLITE_BUSY`` when a read turns into
-a write. PostgreSQL goes through psycopg 3 with the session time zone at UTC.
+a write; read-only work (``conn.execution_options(**READ_ONLY)``) starts deferred.
+PostgreSQL goes through psycopg 3 with the session time zone at UTC.
 """
 
 from __future__ import annotations
@@ -70,8 +71,14 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+#: Connection execution options of a read-only unit of work (reports): on SQLite its
+#: transaction starts deferred, so a long report never holds the write lock.
+READ_ONLY: dict[str, Any] = {"casework_read_only": True}
+
+
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    deferred = conn.get_execution_options().get("casework_read_only", False)
+    conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:

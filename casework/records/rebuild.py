@@ -1,25 +1,41 @@
-"""Rebuild the records from Temporal: re-apply every ``records.project`` input in the histories.
+"""Rebuild the records from Temporal: replay the histories and re-apply every batch.
 
-The workflow sends each projection batch as the input of a ``records.project``
-activity, so a case's full record sits in its history (and in the histories of
-the runs it continued as new from). Re-applying them is idempotent, so a
-rebuild can run at any time, as often as needed.
+The workflow sends each projection batch to ``records.project`` as a local
+activity, whose input is not stored in the history; but the workflow is
+deterministic, so replaying a history with the workflow code computes the
+same batches again. The replay runs with an interceptor that catches each
+batch as the workflow hands it over. Re-applying them is idempotent, so a
+rebuild can run at any time, as often as needed. The plans the cases ran must
+be in :data:`casework.registry.REGISTRY` (``casework records rebuild`` fills
+it as a worker does).
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Sequence
+from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
-from temporalio.api.common.v1 import Payload
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.service import RPCError, RPCStatusCode
+from temporalio.worker import (
+    Interceptor,
+    Replayer,
+    StartLocalActivityInput,
+    UnsandboxedWorkflowRunner,
+    WorkflowInboundInterceptor,
+    WorkflowInterceptorClassInput,
+    WorkflowOutboundInterceptor,
+)
+from temporalio.workflow import ActivityHandle
 
 from casework.contracts import ProjectionBatch
-from casework.errors import NotFoundError
+from casework.errors import NotFoundError, RecordsError
 from casework.records.projection import apply_batch
 
 ACTIVITY = "records.project"
@@ -35,45 +51,112 @@ class RebuildResult(BaseModel):
     new_events: int = 0
 
 
-async def _decode(client: Client, payloads: Sequence[Payload]) -> ProjectionBatch:
-    items = list(payloads)
-    codec = client.data_converter.payload_codec
-    if codec is not None:
-        items = await codec.decode(items)
-    [batch] = pydantic_data_converter.payload_converter.from_payloads(items, [ProjectionBatch])
-    assert isinstance(batch, ProjectionBatch)
-    return batch
+class _Catch(Interceptor):
+    """Collects the ``records.project`` inputs of the workflows being replayed."""
+
+    def __init__(self) -> None:
+        self.batches: list[ProjectionBatch] = []
+
+    def workflow_interceptor_class(
+        self, input: WorkflowInterceptorClassInput
+    ) -> type[WorkflowInboundInterceptor]:
+        batches = self.batches
+
+        class Outbound(WorkflowOutboundInterceptor):
+            def start_local_activity(self, input: StartLocalActivityInput) -> ActivityHandle[Any]:
+                if input.activity == ACTIVITY and input.args:
+                    batch = input.args[0]
+                    if isinstance(batch, ProjectionBatch):
+                        batches.append(batch)
+                return super().start_local_activity(input)
+
+        class Inbound(WorkflowInboundInterceptor):
+            def init(self, outbound: WorkflowOutboundInterceptor) -> None:
+                super().init(Outbound(outbound))
+
+        return Inbound
+
+
+def _default_workflows() -> list[type]:
+    from workers.worker import case_workflow
+
+    return [case_workflow()]
+
+
+async def replay_batches(
+    history: WorkflowHistory,
+    *,
+    data_converter: DataConverter = pydantic_data_converter,
+    workflows: Sequence[type] | None = None,
+) -> list[ProjectionBatch]:
+    """Replay one run's history and return the projection batches its workflow sent.
+
+    Args:
+        history: One run's history.
+        data_converter: The converter the cases run with.
+        workflows: Workflow classes to replay with; default ``[CaseWorkflow]``.
+
+    Raises:
+        RecordsError: The history does not replay on this code (a missing plan or
+            a non-deterministic change).
+    """
+    catch = _Catch()
+    replayer = Replayer(
+        workflows=list(workflows) if workflows is not None else _default_workflows(),
+        interceptors=[catch],
+        workflow_runner=UnsandboxedWorkflowRunner(),
+        data_converter=data_converter,
+    )
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    if result.replay_failure is not None:
+        text = str(result.replay_failure)
+        found = re.search(r'message: "((?:[^"\\]|\\.)*)"', text)
+        raise RecordsError(
+            f"the history of {history.workflow_id} does not replay on this code: "
+            f"{found.group(1) if found else text.splitlines()[0][:300]}",
+            hint="run the rebuild with the definitions and the casework version the case ran",
+        )
+    return catch.batches
 
 
 async def _run_batches(
-    client: Client, case_id: str, run_id: str | None
+    client: Client, case_id: str, run_id: str | None, workflows: Sequence[type] | None
 ) -> tuple[list[ProjectionBatch], str | None]:
     """Return the projection batches of one run and the run it continued from."""
-    handle = client.get_workflow_handle(case_id, run_id=run_id)
-    batches: list[ProjectionBatch] = []
+    history = await client.get_workflow_handle(case_id, run_id=run_id).fetch_history()
     previous: str | None = None
-    async for event in handle.fetch_history_events():
-        if event.HasField("workflow_execution_started_event_attributes"):
-            previous = event.workflow_execution_started_event_attributes.continued_execution_run_id
-        elif event.HasField("activity_task_scheduled_event_attributes"):
-            attrs = event.activity_task_scheduled_event_attributes
-            if attrs.activity_type.name == ACTIVITY:
-                batches.append(await _decode(client, attrs.input.payloads))
-    return batches, previous or None
+    if history.events:
+        first = history.events[0]
+        if first.HasField("workflow_execution_started_event_attributes"):
+            attrs = first.workflow_execution_started_event_attributes
+            previous = attrs.continued_execution_run_id or None
+    batches = await replay_batches(
+        history, data_converter=client.data_converter, workflows=workflows
+    )
+    return batches, previous
 
 
-async def rebuild_case(client: Client, engine: Engine, case_id: str) -> RebuildResult:
+async def rebuild_case(
+    client: Client, engine: Engine, case_id: str, *, workflows: Sequence[type] | None = None
+) -> RebuildResult:
     """Re-apply every projection batch of ``case_id``, across continue-as-new runs.
+
+    Args:
+        client: A connected client (pydantic data converter).
+        engine: The records engine to write to.
+        case_id: The case (workflow id).
+        workflows: Workflow classes to replay with; default ``[CaseWorkflow]``.
 
     Raises:
         NotFoundError: Temporal has no workflow with this id.
+        RecordsError: A history does not replay on this code.
     """
     result = RebuildResult(cases=[case_id])
     run_id: str | None = None
     seen: set[str] = set()
     while True:
         try:
-            batches, previous = await _run_batches(client, case_id, run_id)
+            batches, previous = await _run_batches(client, case_id, run_id, workflows)
         except RPCError as exc:
             if exc.status == RPCStatusCode.NOT_FOUND and run_id is None:
                 raise NotFoundError(
@@ -102,7 +185,12 @@ async def case_ids(client: Client, *, query: str | None = None) -> list[str]:
 
 
 async def rebuild(
-    client: Client, engine: Engine, case_id: str | None = None, *, all_cases: bool = False
+    client: Client,
+    engine: Engine,
+    case_id: str | None = None,
+    *,
+    all_cases: bool = False,
+    workflows: Sequence[type] | None = None,
 ) -> RebuildResult:
     """Rebuild one case, or every case workflow Temporal knows (``all_cases``).
 
@@ -115,7 +203,7 @@ async def rebuild(
     targets = [case_id] if case_id is not None else await case_ids(client)
     total = RebuildResult()
     for cid in targets:
-        one = await rebuild_case(client, engine, cid)
+        one = await rebuild_case(client, engine, cid, workflows=workflows)
         total.cases.append(cid)
         total.runs += one.runs
         total.batches += one.batches

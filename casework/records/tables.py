@@ -173,6 +173,9 @@ sla_clocks = Table(
     # business clock), net of pauses; NULL while running. Read by the KPI reports.
     Column("elapsed_seconds", Integer),
     Index("ix_sla_clocks_state_deadline", "state", "deadline"),
+    # The KPI reports find the clocks decided in a period by these instants (0003).
+    Index("ix_sla_clocks_stopped", "stopped_at"),
+    Index("ix_sla_clocks_breached", "breached_at"),
 )
 
 survey_responses = Table(

@@ -25,6 +25,7 @@ from casework.reporting._sql import (
     plus_days,
     ratio,
     seconds_between,
+    with_ratio,
 )
 
 HUMAN_TASK_KINDS = ("task", "approval")
@@ -41,11 +42,10 @@ def reopened(ctx: KpiContext) -> ColumnElement[bool]:
     days = ctx.options.reopen_days
     window = days * 86400.0
     follow = cases.alias("follow_up")
-    by_event = exists(
-        select(case_events.c.id).where(
-            case_events.c.case_id == cases.c.case_id,
-            case_events.c.kind == "case_reopened",
-        )
+    # One pass over the (few) reopen events through (kind, at), not a probe of every
+    # resolved case's events: SQLite builds the set once, PostgreSQL hashes it.
+    by_event = cases.c.case_id.in_(
+        select(case_events.c.case_id).where(case_events.c.kind == "case_reopened")
     )
     by_new_case = exists(
         select(follow.c.case_id).where(
@@ -80,16 +80,12 @@ def reopen_rate(conn: Connection, ctx: KpiContext) -> KpiTable:
     """
     g = dimension(ctx.by)
     flag = reopened(ctx)
-    stmt = (
-        select(
-            g.label("g"),
-            func.count().label("resolved"),
-            count_if(flag).label("reopened"),
-            ratio(count_if(flag), func.count()).label("rate"),
-        )
+    counts = (
+        select(g.label("g"), func.count().label("resolved"), count_if(flag).label("reopened"))
         .where(*_resolved_where(ctx))
         .group_by(g if ctx.by else None)
     )
+    stmt = with_ratio(counts, "rate", "reopened", "resolved")
     rows = [r for r in fetch(conn, stmt) if ctx.by or r.resolved]
     table = rows_to_table(rows, ["resolved", "reopened", "rate"])
     defaults: dict[str, Any] = {"resolved": 0, "reopened": 0, "rate": None}
@@ -122,16 +118,12 @@ def first_contact_resolution(conn: Connection, ctx: KpiContext) -> KpiTable:
         ~reopened(ctx),
     )
     g = dimension(ctx.by)
-    stmt = (
-        select(
-            g.label("g"),
-            func.count().label("resolved"),
-            count_if(fcr).label("fcr"),
-            ratio(count_if(fcr), func.count()).label("rate"),
-        )
+    counts = (
+        select(g.label("g"), func.count().label("resolved"), count_if(fcr).label("fcr"))
         .where(*_resolved_where(ctx))
         .group_by(g if ctx.by else None)
     )
+    stmt = with_ratio(counts, "rate", "fcr", "resolved")
     rows = [r for r in fetch(conn, stmt) if ctx.by or r.resolved]
     return fill(
         rows_to_table(rows, ["resolved", "fcr", "rate"]),

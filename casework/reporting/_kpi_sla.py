@@ -18,6 +18,7 @@ from casework.reporting._sql import (
     is_true,
     ratio,
     seconds_between,
+    unindexed,
 )
 
 #: Backlog aging buckets: (measure, lower bound days inclusive, upper bound days exclusive).
@@ -42,8 +43,11 @@ def sla_compliance(conn: Connection, ctx: KpiContext) -> KpiTable:
     """
     clk = sla_clocks
     start, end = ctx.period.start, ctx.period.end
-    met = and_(clk.c.state == "met", in_period(clk.c.stopped_at, start, end))
-    breached = and_(clk.c.state == "breached", in_period(clk.c.breached_at, start, end))
+    # Nearly every clock is met or breached: find the period's clocks by their
+    # instants, never by state (SQLite without statistics would walk the state index).
+    state = unindexed(clk.c.state)
+    met = and_(state == "met", in_period(clk.c.stopped_at, start, end))
+    breached = and_(state == "breached", in_period(clk.c.breached_at, start, end))
     g = dimension(ctx.by)
     cols: list[ColumnElement[Any]] = [
         count_if(met).label("met"),
@@ -154,8 +158,11 @@ def backlog(conn: Connection, ctx: KpiContext) -> KpiTable:
     stmt = (
         select(g.label("g"), *cols)
         .where(
-            cases.c.opened_at < at,
-            # Implied by the next line (ended = resolved_at when set), but indexable.
+            # Nearly every case was opened before the instant: that condition must not
+            # lead (SQLite would walk the whole opened_at index).
+            unindexed(cases.c.opened_at) < at,
+            # Implied by the next line (ended = resolved_at when set), but indexable:
+            # the unresolved cases plus the few resolved after the instant.
             or_(cases.c.resolved_at.is_(None), cases.c.resolved_at > at),
             or_(end.is_(None), end > at),
             *ctx.filters.clauses(),

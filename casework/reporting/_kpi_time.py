@@ -78,13 +78,19 @@ def approvals_cycle_time(conn: Connection, ctx: KpiContext) -> KpiTable:
     """
     ev = case_events
     decision = ev.c.details["decision"].as_string()
+    # A case whose last decision is in the period has a decision in it: find those
+    # cases through (kind, at), then read all of their decisions (not every event).
+    in_window = select(ev.c.case_id).where(
+        ev.c.kind == "approval_decided",
+        in_period(ev.c.at, ctx.period.start, ctx.period.end),
+    )
     decided = (
         select(
             ev.c.case_id,
             func.max(ev.c.at).label("decided_at"),
             func.sum(case((decision == "approved", 0), else_=1)).label("not_approved"),
         )
-        .where(ev.c.kind == "approval_decided")
+        .where(ev.c.kind == "approval_decided", ev.c.case_id.in_(in_window))
         .group_by(ev.c.case_id)
         .subquery("decided")
     )

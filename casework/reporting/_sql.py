@@ -4,7 +4,9 @@
 - :func:`distribution` computes count, mean and linear-interpolated percentiles
   (PostgreSQL ``percentile_cont``; SQLite window functions over ordered values).
 - :class:`Filters` and :func:`dimension` slice by the well-known case fields.
-- :func:`fetch` runs a statement and adds its time to the current SQL timer.
+- :func:`fetch` runs a statement and adds its time to every active SQL timer, with
+  the label set by :func:`sql_label` (e.g. ``backlog[region] current``).
+- :class:`unindexed` keeps SQLite's planner off an index for one condition.
 """
 
 from __future__ import annotations
@@ -109,6 +111,34 @@ def _plus_days_default(element: plus_days, compiler: SQLCompiler, **kw: Any) -> 
     return f"({compiler.process(column, **kw)} + INTERVAL '{compiler.process(days, **kw)} days')"
 
 
+class unindexed(FunctionElement[Any]):  # noqa: N801 - reads like a SQL function
+    """The column itself, but SQLite will not use an index for a condition on it.
+
+    Renders ``+column`` on SQLite (its documented way to disqualify a term from
+    index use) and the plain column elsewhere. For conditions that select most of
+    the table, so the planner walks a more selective index of the same query.
+    """
+
+    inherit_cache = True
+    name = "unindexed"
+
+    def __init__(self, column: ColumnElement[Any]) -> None:
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    return f"+{compiler.process(column, **kw)}"
+
+
+@compiles(unindexed)
+def _unindexed_default(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    return str(compiler.process(column, **kw))
+
+
 @dataclass(frozen=True, slots=True)
 class Filters:
     """Equality filters on the case dimensions; ``None`` means no filter.
@@ -163,6 +193,16 @@ def ratio(numerator: ColumnElement[Any], denominator: ColumnElement[Any]) -> Col
     """Return ``numerator / denominator`` as a float, NULL when the denominator is 0."""
     den = cast(denominator, Float)
     return case((den == 0, None), else_=cast(numerator, Float) / den)
+
+
+def with_ratio(stmt: AnySelect, name: str, numerator: str, denominator: str) -> AnySelect:
+    """Return ``stmt``'s columns plus ``numerator / denominator`` (see :func:`ratio`) as ``name``.
+
+    The ratio is taken over the aggregated rows of ``stmt``, so a numerator that runs
+    a subquery per case (reopen, first-contact resolution) runs it once, not twice.
+    """
+    agg = stmt.subquery("agg")
+    return select(*agg.c, ratio(agg.c[numerator], agg.c[denominator]).label(name))
 
 
 def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -237,27 +277,45 @@ def distribution(
 
 @dataclass
 class SqlTimer:
-    """Accumulated time spent executing and fetching KPI SQL."""
+    """Accumulated time spent executing and fetching KPI SQL.
+
+    ``per_statement`` holds ``(label, seconds)`` for every statement, in order; the
+    label is the one :func:`sql_label` set when it ran (``""`` outside one).
+    """
 
     seconds: float = 0.0
     statements: int = 0
-    per_statement: list[float] = field(default_factory=list)
+    per_statement: list[tuple[str, float]] = field(default_factory=list)
 
 
-_TIMER: contextvars.ContextVar[SqlTimer | None] = contextvars.ContextVar(
-    "casework_sql_timer", default=None
+_TIMERS: contextvars.ContextVar[tuple[SqlTimer, ...]] = contextvars.ContextVar(
+    "casework_sql_timers", default=()
 )
+_LABEL: contextvars.ContextVar[str] = contextvars.ContextVar("casework_sql_label", default="")
 
 
 @contextmanager
 def sql_timer() -> Iterator[SqlTimer]:
-    """Measure the SQL run through :func:`fetch` inside the ``with`` block."""
+    """Measure the SQL run through :func:`fetch` inside the ``with`` block.
+
+    Timers nest: a statement counts in every timer open around it.
+    """
     timer = SqlTimer()
-    token = _TIMER.set(timer)
+    token = _TIMERS.set((*_TIMERS.get(), timer))
     try:
         yield timer
     finally:
-        _TIMER.reset(token)
+        _TIMERS.reset(token)
+
+
+@contextmanager
+def sql_label(label: str) -> Iterator[None]:
+    """Label the statements :func:`fetch` runs inside the ``with`` block (for timers)."""
+    token = _LABEL.set(label)
+    try:
+        yield
+    finally:
+        _LABEL.reset(token)
 
 
 def fetch(conn: Connection, statement: AnySelect) -> list[Any]:
@@ -265,11 +323,11 @@ def fetch(conn: Connection, statement: AnySelect) -> list[Any]:
     started = time.perf_counter()
     rows = list(conn.execute(statement).all())
     elapsed = time.perf_counter() - started
-    timer = _TIMER.get()
-    if timer is not None:
+    label = _LABEL.get()
+    for timer in _TIMERS.get():
         timer.seconds += elapsed
         timer.statements += 1
-        timer.per_statement.append(elapsed)
+        timer.per_statement.append((label, elapsed))
     return rows
 
 

@@ -35,7 +35,7 @@ from casework.reporting._kpi_time import (
     first_response_time,
     resolution_time,
 )
-from casework.reporting._sql import DIMENSIONS, Filters, KpiTable, Number
+from casework.reporting._sql import DIMENSIONS, Filters, KpiTable, Number, sql_label
 
 __all__ = [
     "DIMENSIONS",
@@ -165,7 +165,9 @@ def compute(
     """
     kpi = get_kpi(name)
     call = run or (lambda fn, c, x: fn(c, x))
-    current = call(kpi.fn, conn, ctx)
+    label = f"{name}[{ctx.by or 'all'}]"
+    with sql_label(f"{label} current"):
+        current = call(kpi.fn, conn, ctx)
     previous = None
     if compare:
         prev_ctx = replace(
@@ -173,7 +175,8 @@ def compute(
             period=ctx.period.previous(),
             at=(ctx.at - ctx.period.length) if ctx.at else None,
         )
-        previous = call(kpi.fn, conn, prev_ctx)
+        with sql_label(f"{label} previous"):
+            previous = call(kpi.fn, conn, prev_ctx)
     return KpiResult(
         name=kpi.name,
         title=kpi.title,

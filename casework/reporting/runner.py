@@ -134,7 +134,7 @@ def run_report(
         ConfigError: bad period or time zone.
         RecordsError: the records database failed.
     """
-    from casework.records.db import engine_from_settings
+    from casework.records.db import READ_ONLY, engine_from_settings
 
     spec = get_report(name)
     period = resolve_period(spec, since=since, until=until, timezone=timezone, now=now)
@@ -143,7 +143,7 @@ def run_report(
     run_id = new_run_id(started)
     record_start(engine, run_id, spec.name, period, region, started)
     try:
-        with engine.connect() as conn:
+        with engine.connect().execution_options(**READ_ONLY) as conn:
             report = build_report(
                 conn, spec, period, region=region, now=now, options=options, run_id=run_id
             )

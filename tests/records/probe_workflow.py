@@ -1,4 +1,4 @@
-"""A tiny workflow that sends projection batches like CaseWorkflow, continuing as new once."""
+"""A tiny workflow projecting batches like CaseWorkflow (local activities), continuing as new."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ class RebuildProbe:
         """Send every batch through ``records.project``."""
         sent = 0
         for batch in first:
-            await workflow.execute_activity(
+            await workflow.execute_local_activity(
                 "records.project", batch, start_to_close_timeout=dt.timedelta(seconds=10)
             )
             sent += 1

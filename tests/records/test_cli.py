@@ -43,7 +43,7 @@ def test_db_current_and_upgrade(records_settings: str, capsys: pytest.CaptureFix
     assert "up to date" in out
     code, out, _ = run(capsys, "db", "upgrade", "--no-directory")
     assert code == 0
-    assert "revision 0002" in out
+    assert "revision 0003" in out
 
 
 def test_db_commands_on_a_fresh_database(

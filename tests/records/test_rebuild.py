@@ -56,14 +56,14 @@ async def test_rebuild_one_case_across_runs(
         await client.execute_workflow(
             RebuildProbe.run, args=[[b1, b2], [b3]], id=case_id, task_queue=task_queue
         )
-    result = await rebuild(client, db_engine, case_id)
+    result = await rebuild(client, db_engine, case_id, workflows=[RebuildProbe])
     assert (result.runs, result.batches, result.new_events) == (2, 3, 5)
     detail = get_case(db_engine, case_id)
     assert (detail.status, detail.last_seq) == ("resolved", 5)
     with db_engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(case_events)).scalar_one() == 5
         assert conn.execute(select(tasks.c.state)).scalar_one() == "completed"
-    again = await rebuild(client, db_engine, case_id)
+    again = await rebuild(client, db_engine, case_id, workflows=[RebuildProbe])
     assert (again.batches, again.new_events) == (3, 0)
 
     # --all lists case workflows through visibility (the time-skipping server has none)
@@ -71,7 +71,7 @@ async def test_rebuild_one_case_across_runs(
         return [case_id]
 
     monkeypatch.setattr(rebuild_module, "case_ids", listed)
-    everything = await rebuild(client, db_engine, all_cases=True)
+    everything = await rebuild(client, db_engine, all_cases=True, workflows=[RebuildProbe])
     assert (everything.cases, everything.runs, everything.batches) == ([case_id], 2, 3)
 
 
@@ -107,6 +107,7 @@ async def test_rebuild_command(
             id=case_id,
             task_queue=task_queue,
         )
+    monkeypatch.setattr(rebuild_module, "_default_workflows", lambda: [RebuildProbe])
     monkeypatch.setenv("CASEWORK_TEMPORAL_ADDRESS", client.service_client.config.target_host)
     get_settings.cache_clear()
     try:
@@ -117,3 +118,18 @@ async def test_rebuild_command(
     assert code == 0
     assert "rebuilt 1 case(s): 1 run(s), 1 batch(es), 2 new event(s)" in out
     assert get_case(db_engine, case_id).last_seq == 2
+
+
+async def test_rebuild_of_a_history_that_does_not_replay() -> None:
+    from pathlib import Path
+
+    from temporalio.client import WorkflowHistory
+
+    from casework.errors import RecordsError
+    from casework.records.rebuild import replay_batches
+
+    text = (Path(__file__).parents[1] / "workflows/histories/complaint.json").read_text()
+    history = WorkflowHistory.from_json("C-REPLAY", text)
+    with pytest.raises(RecordsError, match="C-REPLAY does not replay on this code: ") as info:
+        await replay_batches(history, workflows=[RebuildProbe])
+    assert "\n" not in str(info.value)

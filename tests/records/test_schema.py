@@ -100,8 +100,25 @@ def test_upgrade_step_by_step(tmp_path: Path) -> None:
     engine = make_engine(url)
     with pytest.raises(RecordsError, match="revision 0001"):
         ensure_current(engine)
-    assert upgrade(url) == head_revision() == "0002"
+    assert upgrade(url) == head_revision() == "0003"
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": False})
         assert compare_metadata(ctx, tables.metadata) == []
     engine.dispose()
+
+
+def test_a_read_only_transaction_does_not_block_writers_on_sqlite(tmp_path: Path) -> None:
+    from sqlalchemy import func
+
+    from casework.records.db import READ_ONLY
+
+    url = f"sqlite:///{tmp_path / 'ro.db'}"
+    upgrade(url)
+    engine = make_engine(url, connect_args={"timeout": 0.2})  # busy timeout: fail fast
+    try:
+        with engine.connect().execution_options(**READ_ONLY) as reader:
+            reader.execute(select(func.count()).select_from(tables.cases)).scalar_one()
+            with engine.begin() as writer:  # a report is reading: writes go on
+                writer.execute(tables.effects.delete())
+    finally:
+        engine.dispose()

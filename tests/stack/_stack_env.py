@@ -19,10 +19,10 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from casework.client import SEARCH_ATTRIBUTES
 from casework.language.compiler import load_plans
 from casework.language.plan import Plan
 from casework.records.db import make_engine, upgrade
+from casework.search_attributes import SEARCH_ATTRIBUTES
 from casework.settings import PROJECT_ROOT
 from casework.stack import DevServer, ServerOptions, free_port
 

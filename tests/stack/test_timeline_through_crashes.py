@@ -34,6 +34,7 @@ from casework.records.db import make_engine, upgrade
 from casework.records.queries import case_timeline
 from casework.records.rebuild import rebuild_case
 from casework.records.tables import cases, effects
+from casework.registry import REGISTRY
 from casework.settings import PROJECT_ROOT
 from casework.stack import free_port
 from tests.fixtures.database import PG_SERVER, _postgres_error
@@ -279,8 +280,15 @@ async def test_timeline_equals_history_through_kills_and_outage(tmp_path: Path) 
             print(f"all cases done {time.monotonic() - t_recover:.1f}s after the last worker")
             assert {r.status for r in results} == {"completed"}
 
-            for cid in ids:
-                await rebuild_case(client, rebuilt, cid)
+            known = REGISTRY.plans()
+            REGISTRY.put(plan)  # the rebuild replays the histories on the workflow code
+            try:
+                for cid in ids:
+                    await rebuild_case(client, rebuilt, cid)
+            finally:  # leave the process-wide registry as other tests expect it
+                REGISTRY.clear()
+                for known_plan in known:
+                    REGISTRY.put(known_plan)
             for result in results:
                 cid = result.case_id
                 live = case_timeline(records, cid, limit=500).items

@@ -134,6 +134,8 @@ class Fakes:
     routes: list[RouteQuery] = field(default_factory=list)
     route_to: str | None = "rita"
     fail_times: int = 0
+    project_failures: int = 0
+    projected: set[tuple[str, int]] = field(default_factory=set)
 
     def events(self, case_id: str | None = None) -> list[CaseEvent]:
         """Every projected event (of one case), in order."""
@@ -148,7 +150,13 @@ class Fakes:
 
         @activity.defn(name="records.project")
         async def project(batch: ProjectionBatch) -> None:
-            self.batches.append(batch)
+            if self.project_failures > 0:
+                self.project_failures -= 1
+                raise RuntimeError("the records database is down")
+            # at least once, like any local activity: keep only new events, as the records do
+            fresh = [e for e in batch.events if (batch.case_id, e.seq) not in self.projected]
+            self.projected.update((batch.case_id, e.seq) for e in fresh)
+            self.batches.append(batch.model_copy(update={"events": fresh}))
 
         @activity.defn(name="notify.send")
         async def send(note: Notification) -> None:

@@ -1,0 +1,55 @@
+"""Projection: one local activity per settle point, a durable fallback when the records fail."""
+
+from __future__ import annotations
+
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client, WorkflowHandle
+
+from tests.workflows.helpers import Fakes, definition, make_plan, running, start_case
+
+ACTIONS = [
+    {"id": f"a{i}", "kind": "action", "activity": "billing.issue_refund", "input": {"amount": "1"}}
+    for i in range(5)
+]
+CHAIN = [*ACTIONS, {"id": "fine", "kind": "end", "status": "resolved", "outcome": "done"}]
+
+
+async def _history_counts(h: WorkflowHandle[object, object]) -> tuple[int, int]:
+    """Markers, and ``records.project`` activities scheduled, in the history."""
+    markers = scheduled = 0
+    async for event in h.fetch_history_events():
+        if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:
+            markers += 1
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            name = event.activity_task_scheduled_event_attributes.activity_type.name
+            scheduled += name == "records.project"
+    return markers, scheduled
+
+
+async def test_a_chain_of_actions_is_projected_once(
+    client: Client, task_queue: str, fakes: Fakes
+) -> None:
+    plan = make_plan(definition(CHAIN))
+    async with running(client, task_queue, fakes):
+        h = await start_case(client, plan, task_queue, {"customer": "Ann"})
+        final = await h.result()
+    assert final.status == "resolved"
+    assert len(fakes.batches) == 1, "no settle point before the end: one batch"
+    [batch] = fakes.batches
+    assert [e.seq for e in batch.events] == list(range(1, final.last_seq + 1))
+    assert batch.snapshot.status == "resolved"
+    assert await _history_counts(h) == (1, 0)
+
+
+async def test_records_failure_falls_back_to_a_durable_activity(
+    client: Client, task_queue: str, fakes: Fakes
+) -> None:
+    plan = make_plan(definition(CHAIN))
+    fakes.project_failures = 1  # the local attempt fails once; the retried activity succeeds
+    async with running(client, task_queue, fakes):
+        h = await start_case(client, plan, task_queue, {"customer": "Ann"})
+        final = await h.result()
+    assert final.status == "resolved"
+    assert [e.seq for e in fakes.events(h.id)] == list(range(1, final.last_seq + 1))
+    markers, scheduled = await _history_counts(h)
+    assert (markers, scheduled) == (1, 1)
