@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 import warnings
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -96,44 +97,12 @@ async def _latency(client: Any, five: Plan, queue: str, k: int) -> float:
     return statistics.median(lat) * 1000
 
 
-async def _updates(
-    client: Any, plan: Plan, settings: Settings, n: int, out: dict[str, Any]
-) -> None:
-    alice, carol = actor_for("alice", settings), actor_for("carol", settings)
-    views = await asyncio.gather(
-        *[
-            open_case(
-                client, plan, {"customer": f"u{i}", "region": "emea"}, alice, settings=settings
-            )
-            for i in range(n + 5)
-        ]
-    )
-    ok, rejected = [], []
-    for i, view in enumerate(views):
-        tid = f"{view.case_id}.review.1"
-        t0 = time.perf_counter()
-        with contextlib.suppress(TaskActionRejected):
-            await task_action(client, "claim", TaskAction(task_id=tid, actor=carol))
-        dt_rej = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        await task_action(client, "claim", TaskAction(task_id=tid, actor=alice))
-        dt_ok = time.perf_counter() - t0
-        if i >= 5:  # the first few warm connections and caches
-            ok.append(dt_ok * 1000)
-            rejected.append(dt_rej * 1000)
-    out.update(
-        update_p50_ms=percentile(ok, 50),
-        update_p95_ms=percentile(ok, 95),
-        rejected_p95_ms=percentile(rejected, 95),
-    )
-
-
-async def _memory(
-    client: Any, plan: Plan, settings: Settings, n: int, out: dict[str, Any], sandboxed: bool
-) -> None:
-    """RSS growth of a separate worker process per case waiting on a task."""
-    mode = "sandboxed" if sandboxed else "unsandboxed"
-    queue = f"mem-{mode}"
+@contextlib.asynccontextmanager
+async def _worker_process(
+    settings: Settings, queue: str, *, sandboxed: bool = True
+) -> AsyncIterator[subprocess.Popen[bytes]]:
+    """A ``python -m workers`` process polling ``queue`` (as in production: apart from
+    the API and CLI that call it)."""
     env = {
         **os.environ,
         "CASEWORK_TEMPORAL_ADDRESS": settings.temporal_address,
@@ -147,34 +116,78 @@ async def _memory(
         cmd, env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        mine = settings.model_copy(update={"task_queue": queue})
-        alice = actor_for("alice", settings)
-        for i in range(10):  # warm the worker: imports, caches, first sandbox
-            await open_case(
-                client, plan, {"customer": f"w{i}", "region": "emea"}, alice, settings=mine, wait=60
-            )
-        await asyncio.sleep(0.5)
-        before = rss_of(proc.pid)
-        sem = asyncio.Semaphore(50)
-
-        async def one(i: int) -> None:
-            async with sem:
-                await open_case(
-                    client,
-                    plan,
-                    {"customer": f"m{i}", "region": "emea"},
-                    alice,
-                    settings=mine,
-                    wait=60,
-                )
-
-        await asyncio.gather(*[one(i) for i in range(n)])
-        await asyncio.sleep(1.0)
-        out[f"memory_per_waiting_case_kb_{mode}"] = (rss_of(proc.pid) - before) / n / 1024
-        out[f"memory_cases_{mode}"] = n
+        yield proc
     finally:
         proc.send_signal(signal.SIGTERM)
         await asyncio.to_thread(proc.wait, 30)
+
+
+async def _open_waiting(
+    client: Any, plan: Plan, settings: Settings, n: int, prefix: str
+) -> list[Any]:
+    """Open ``n`` cli-test cases (each then waits on its review task), 50 at a time."""
+    alice = actor_for("alice", settings)
+    sem = asyncio.Semaphore(50)
+
+    async def one(i: int) -> Any:
+        async with sem:
+            return await open_case(
+                client,
+                plan,
+                {"customer": f"{prefix}{i}", "region": "emea"},
+                alice,
+                settings=settings,
+                wait=60,
+            )
+
+    return list(await asyncio.gather(*[one(i) for i in range(n)]))
+
+
+async def _updates(
+    client: Any, plan: Plan, settings: Settings, n: int, out: dict[str, Any]
+) -> None:
+    """Claim latency, one Update at a time, against a separate worker process."""
+    queue = "updates"
+    mine = settings.model_copy(update={"task_queue": queue})
+    alice, carol = actor_for("alice", settings), actor_for("carol", settings)
+    async with _worker_process(settings, queue):
+        views = await _open_waiting(client, plan, mine, n + 5, "u")
+        ok, rejected = [], []
+        for i, view in enumerate(views):
+            tid = f"{view.case_id}.review.1"
+            t0 = time.perf_counter()
+            with contextlib.suppress(TaskActionRejected):
+                await task_action(client, "claim", TaskAction(task_id=tid, actor=carol))
+            dt_rej = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            await task_action(client, "claim", TaskAction(task_id=tid, actor=alice))
+            dt_ok = time.perf_counter() - t0
+            if i >= 5:  # the first few warm connections and caches
+                ok.append(dt_ok * 1000)
+                rejected.append(dt_rej * 1000)
+    out.update(
+        update_p50_ms=percentile(ok, 50),
+        update_p95_ms=percentile(ok, 95),
+        rejected_p50_ms=percentile(rejected, 50),
+        rejected_p95_ms=percentile(rejected, 95),
+    )
+
+
+async def _memory(
+    client: Any, plan: Plan, settings: Settings, n: int, out: dict[str, Any], sandboxed: bool
+) -> None:
+    """RSS growth of a separate worker process per case waiting on a task."""
+    mode = "sandboxed" if sandboxed else "unsandboxed"
+    queue = f"mem-{mode}"
+    mine = settings.model_copy(update={"task_queue": queue})
+    async with _worker_process(settings, queue, sandboxed=sandboxed) as proc:
+        await _open_waiting(client, plan, mine, 10, "w")  # warm: imports, caches
+        await asyncio.sleep(0.5)
+        before = rss_of(proc.pid)
+        await _open_waiting(client, plan, mine, n, "m")
+        await asyncio.sleep(1.0)
+        out[f"memory_per_waiting_case_kb_{mode}"] = (rss_of(proc.pid) - before) / n / 1024
+        out[f"memory_cases_{mode}"] = n
 
 
 async def _per_process(

@@ -268,10 +268,12 @@ class EngineBase:
             if not self.st.pending:
                 return
             batch = self.st.pending[: ENGINE.projection_batch]
-            arg = ProjectionBatch(case_id=self.st.case_id, events=batch, snapshot=self.view())
             self.projecting = True
             try:
-                await self._project(arg)
+                # built in the call: a waiting case keeps no snapshot alive
+                await self._project(
+                    ProjectionBatch(case_id=self.st.case_id, events=batch, snapshot=self.view())
+                )
             except Exception as exc:
                 # never die quietly: a dead projector would leave the case waiting forever
                 self.failure = RuntimeError(f"records projection failed: {exc!r}")
@@ -281,6 +283,7 @@ class EngineBase:
             del self.st.pending[: len(batch)]
             self.projected_seq = batch[-1].seq
             self.tail = [*self.tail, *batch][-ENGINE.timeline_tail :]
+            del batch
 
     async def _project(self, batch: ProjectionBatch) -> None:
         # One quick local attempt: it holds the workflow task, so queries and Updates

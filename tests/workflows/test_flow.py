@@ -9,6 +9,7 @@ from temporalio.client import Client, WorkflowFailureError
 from temporalio.testing import WorkflowEnvironment
 
 from casework.contracts import OutsideEvent, TaskAction
+from tests.fixtures.temporal import own_time_env
 from tests.workflows.helpers import (
     Fakes,
     actor,
@@ -22,6 +23,9 @@ from tests.workflows.helpers import (
 from workflows.case import CaseWorkflow
 
 FRED = actor("fred", "frontline")
+
+#: Timers skipped by the test itself: a server of its own (see tests/fixtures/temporal.py).
+time_env = pytest.fixture(own_time_env)
 
 
 def _branch(bid: str, when: str | None = None) -> dict[str, Any]:

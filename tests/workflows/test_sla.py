@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from casework.businesstime import add_business
 from casework.contracts import CaseAction, CaseEvent, OutsideEvent, TaskAction
+from tests.fixtures.temporal import own_time_env
 from tests.workflows.helpers import (
     LONDON,
     Fakes,
@@ -47,6 +49,9 @@ LADDER: dict[str, Any] = {
     ],
 }
 LEAD = actor("tia", "team-lead")
+
+#: Timers skipped by the test itself: a server of its own (see tests/fixtures/temporal.py).
+time_env = pytest.fixture(own_time_env)
 
 
 def _at(events: list[CaseEvent], kind: str, **match: Any) -> list[CaseEvent]:
