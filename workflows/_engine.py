@@ -72,6 +72,7 @@ class EngineBase:
         self.runners: dict[int, asyncio.Task[None]] = {}
         self.inflight = 0
         self.activities = 0
+        self.answering = False
         self.projecting = False
         self.closing = False
         self.sla_dirty = False
@@ -97,6 +98,8 @@ class EngineBase:
         **details: Any,
     ) -> None:
         """Append an event to the timeline (projected later by the projector)."""
+        if workflow.current_update_info() is not None:
+            self.answering = True  # someone waits for this Update's answer
         self.st.seq += 1
         self.st.pending.append(
             CaseEvent(
@@ -248,11 +251,11 @@ class EngineBase:
         return self.activities == 0 and all(t.waiting for t in self.live_tokens())
 
     async def projector(self) -> None:
-        """Send pending events with a snapshot to ``records.project``, as local activities.
+        """Send pending events with a snapshot to ``records.project``.
 
         A batch goes when the case settles or closes, or when the pending events
-        fill a batch; a chain of automatic steps is so recorded in one batch. A
-        local activity's input stays out of the history (``casework records
+        fill a batch; a chain of automatic steps is so recorded in one batch, as a
+        local activity whose input stays out of the history (``casework records
         rebuild`` replays the history to recover the batches).
         """
         while True:
@@ -286,23 +289,28 @@ class EngineBase:
             del batch
 
     async def _project(self, batch: ProjectionBatch) -> None:
-        # One quick local attempt: it holds the workflow task, so queries and Updates
-        # wait for it. If the records fail, a regular activity retries until they are
-        # back, while the case goes on (the batch is then in the history as well).
-        try:
-            await workflow.execute_local_activity(
-                "records.project",
-                batch,
-                start_to_close_timeout=PROJECT_LOCAL_TIMEOUT,
-                retry_policy=RetryPolicy(maximum_attempts=1),
-            )
-        except (ActivityError, ApplicationError, TimeoutError):  # a local one raises its cause
-            await workflow.execute_activity(
-                "records.project",
-                batch,
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=PROJECT_RETRY,
-            )
+        # A local activity holds the workflow task, so an Update's answer (and queries)
+        # would wait for the records write: batches answering an Update go as a regular
+        # activity. Others get one quick local attempt; if the records fail, a regular
+        # activity retries until they are back while the case goes on.
+        answering, self.answering = self.answering, False
+        if not answering:
+            try:
+                await workflow.execute_local_activity(
+                    "records.project",
+                    batch,
+                    start_to_close_timeout=PROJECT_LOCAL_TIMEOUT,
+                    retry_policy=RetryPolicy(maximum_attempts=1),
+                )
+                return
+            except (ActivityError, ApplicationError, TimeoutError):  # a local one raises its cause
+                pass
+        await workflow.execute_activity(
+            "records.project",
+            batch,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=PROJECT_RETRY,
+        )
 
     async def flush(self, *, bounded: bool = False) -> None:
         """Wait until every event so far is projected.

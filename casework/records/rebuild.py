@@ -1,13 +1,13 @@
 """Rebuild the records from Temporal: replay the histories and re-apply every batch.
 
-The workflow sends each projection batch to ``records.project`` as a local
-activity, whose input is not stored in the history; but the workflow is
+The workflow sends most projection batches to ``records.project`` as local
+activities, whose input is not stored in the history; but the workflow is
 deterministic, so replaying a history with the workflow code computes the
 same batches again. The replay runs with an interceptor that catches each
-batch as the workflow hands it over. Re-applying them is idempotent, so a
-rebuild can run at any time, as often as needed. The plans the cases ran must
-be in :data:`casework.registry.REGISTRY` (``casework records rebuild`` fills
-it as a worker does).
+batch as the workflow hands it over (to a local or a regular activity).
+Re-applying them is idempotent, so a rebuild can run at any time, as often as
+needed. The plans the cases ran must be in :data:`casework.registry.REGISTRY`
+(``casework records rebuild`` fills it as a worker does).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import (
     Interceptor,
     Replayer,
+    StartActivityInput,
     StartLocalActivityInput,
     UnsandboxedWorkflowRunner,
     WorkflowInboundInterceptor,
@@ -62,13 +63,20 @@ class _Catch(Interceptor):
     ) -> type[WorkflowInboundInterceptor]:
         batches = self.batches
 
+        def catch(activity: str, args: Sequence[Any]) -> None:
+            batch = args[0] if activity == ACTIVITY and args else None
+            # the same batch twice is a failed local try and then its durable retry
+            if isinstance(batch, ProjectionBatch) and (not batches or batches[-1] is not batch):
+                batches.append(batch)
+
         class Outbound(WorkflowOutboundInterceptor):
             def start_local_activity(self, input: StartLocalActivityInput) -> ActivityHandle[Any]:
-                if input.activity == ACTIVITY and input.args:
-                    batch = input.args[0]
-                    if isinstance(batch, ProjectionBatch):
-                        batches.append(batch)
+                catch(input.activity, input.args)
                 return super().start_local_activity(input)
+
+            def start_activity(self, input: StartActivityInput) -> ActivityHandle[Any]:
+                catch(input.activity, input.args)
+                return super().start_activity(input)
 
         class Inbound(WorkflowInboundInterceptor):
             def init(self, outbound: WorkflowOutboundInterceptor) -> None:

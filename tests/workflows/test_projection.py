@@ -53,3 +53,37 @@ async def test_records_failure_falls_back_to_a_durable_activity(
     assert [e.seq for e in fakes.events(h.id)] == list(range(1, final.last_seq + 1))
     markers, scheduled = await _history_counts(h)
     assert (markers, scheduled) == (1, 1)
+
+
+async def test_an_update_is_answered_before_the_records_write(
+    client: Client, task_queue: str, fakes: Fakes
+) -> None:
+    """The batch an Update leaves goes as a regular activity: the answer does not wait."""
+    from casework.contracts import TaskAction
+    from tests.workflows.helpers import actor, wait_task
+    from workflows.case import CaseWorkflow
+
+    plan = make_plan(
+        definition(
+            [
+                {"id": "triage", "kind": "task", "assign": {"role": "frontline"}},
+                {"id": "fine", "kind": "end", "status": "resolved", "outcome": "done"},
+            ]
+        )
+    )
+    async with running(client, task_queue, fakes):
+        h = await start_case(client, plan, task_queue, {"customer": "Ann"})
+        await wait_task(h, f"{h.id}.triage.1")
+        assert await _history_counts(h) == (1, 0)  # opened and waiting: one local batch
+        fred = actor("fred", "frontline")
+        await h.execute_update(
+            CaseWorkflow.claim, TaskAction(task_id=f"{h.id}.triage.1", actor=fred)
+        )
+        await h.execute_update(
+            CaseWorkflow.complete, TaskAction(task_id=f"{h.id}.triage.1", actor=fred)
+        )
+        final = await h.result()
+    assert final.status == "resolved"
+    assert [e.seq for e in fakes.events(h.id)] == list(range(1, final.last_seq + 1))
+    _, scheduled = await _history_counts(h)
+    assert scheduled >= 2  # the claim's batch and the completion's
