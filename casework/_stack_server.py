@@ -25,6 +25,8 @@ TUNED_DYNAMIC_CONFIG: tuple[str, ...] = (
     "frontend.rps=100000",
     "history.rps=100000",
     "matching.rps=100000",
+    "matching.numTaskqueueReadPartitions=1",
+    "matching.numTaskqueueWritePartitions=1",
 )
 
 
