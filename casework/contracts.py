@@ -44,6 +44,7 @@ EVENT_KINDS: tuple[str, ...] = (
     "subprocess_started",
     "subprocess_completed",
     "signal_received",
+    "event_taken",
     "notification_sent",
     "sla_started",
     "sla_paused",

@@ -28,6 +28,10 @@ from workflows._tokens import TokensMixin, _secs
 OPEN = _rules.OPEN_STATES
 
 
+#: Events kept per name for a wait step not reached yet (the oldest are dropped).
+EARLY_EVENTS_KEPT = 20
+
+
 class FlowMixin(TokensMixin):
     """Structure: branches, waits on time and events, child cases."""
 
@@ -83,6 +87,10 @@ class FlowMixin(TokensMixin):
             elif step.timeout:
                 deadline = _btime.add_duration(cal, now, parse_duration(step.timeout))
             tok.wait = {"deadline": deadline.isoformat() if deadline else None, "event": None}
+            kept = self.st.early_events.get(step.event or "")
+            if kept:  # the event came before this step was reached: take the oldest
+                tok.wait["event"] = kept.pop(0)
+                self.emit("event_taken", step=step.id, event=step.event, kept=len(kept))
             self.pause_clocks(tok.id, step.waiting_for)
             if step.waiting_for and self.st.status == "open":
                 self.st.status = "waiting"
@@ -114,6 +122,19 @@ class FlowMixin(TokensMixin):
         }
         self.set_fields(values, actor="system", step=step.id)
         return step.next
+
+    def keep_early_event(self, name: str, payload: dict[str, Any]) -> bool:
+        """Keep an event no wait step took, if some wait step of the process waits for it.
+
+        The next wait step for it takes it at once (a customer who answers before
+        the agent has asked is not lost); at most ``EARLY_EVENTS_KEPT`` per event.
+        """
+        if not any(isinstance(s, WaitStep) and s.event == name for s in self.steps_by_id.values()):
+            return False
+        kept = self.st.early_events.setdefault(name, [])
+        kept.append(payload)
+        del kept[:-EARLY_EVENTS_KEPT]
+        return True
 
     def deliver_event(self, name: str, payload: dict[str, Any]) -> int:
         """Hand an outside event to the wait steps waiting for it; return how many took it."""

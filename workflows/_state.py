@@ -60,4 +60,5 @@ class CaseState(BaseModel):
     tokens: dict[int, Token] = Field(default_factory=dict)
     next_token: int = 1
     search_attributes: dict[str, Any] = Field(default_factory=dict)
+    early_events: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
     runs: int = 1

@@ -204,8 +204,14 @@ class CaseWorkflow(StepsMixin):
             self.emit("signal_received", actor=event.sender, event=name, ignored=str(exc))
             return
         taken = self.deliver_event(name, payload)
+        kept = taken == 0 and self.keep_early_event(name, payload)
         self.emit(
-            "signal_received", actor=event.sender, event=name, payload=payload, delivered=taken
+            "signal_received",
+            actor=event.sender,
+            event=name,
+            payload=payload,
+            delivered=taken,
+            kept=kept or None,
         )
 
     # --- task Updates -----------------------------------------------------------------------

@@ -302,3 +302,42 @@ async def test_task_timeout_reminders_and_routing(
     assert [n.key for n in fakes.notes] == [f"{h.id}:slow:1:r1", f"{h.id}:slow:1:r2"]
     reminded = [e.details.get("reminder") for e in fakes.events(h.id) if e.kind == "task_reminded"]
     assert reminded == [0, 1, 2]
+
+
+async def test_an_event_before_its_wait_step_is_kept(
+    client: Client, task_queue: str, fakes: Fakes
+) -> None:
+    """A customer who replies before the agent asks: the next wait step takes the reply."""
+    plan = make_plan(
+        definition(
+            [
+                {"id": "ask", "kind": "task", "assign": {"role": "frontline"}},
+                {
+                    "id": "await_reply",
+                    "kind": "wait",
+                    "event": "customer_replied",
+                    "timeout": "3d",
+                    "on_timeout": "gave_up",
+                    "set": {"note": "event.comment"},
+                },
+                {"id": "fine", "kind": "end", "status": "resolved", "outcome": "done"},
+                {"id": "gave_up", "kind": "end", "status": "closed"},
+            ],
+            process="early-reply",
+            events={"customer_replied": {"fields": {"comment": {"type": "text"}}}},
+        )
+    )
+    async with running(client, task_queue, fakes):
+        h = await start_case(client, plan, task_queue, {"customer": "Ann"})
+        await wait_task(h, f"{h.id}.ask.1")
+        await h.signal("customer_replied", OutsideEvent(payload={"comment": "already sorted"}))
+        await h.signal("bogus_event", OutsideEvent())
+        fred = actor("fred", "frontline")
+        await h.execute_update(
+            CaseWorkflow.complete, TaskAction(task_id=f"{h.id}.ask.1", actor=fred)
+        )
+        final = await h.result()
+    assert (final.status, final.data["note"]) == ("resolved", "already sorted")
+    received = [e for e in fakes.events(h.id) if e.kind == "signal_received"]
+    assert [e.details.get("kept") for e in received] == [True, None]
+    assert "event_taken" in fakes.kinds(h.id)
