@@ -225,7 +225,9 @@ class CaseWorkflow(StepsMixin):
 
     def _validate(self, update: str, action: TaskAction) -> None:
         if self.closing or self.st.status not in ("open", "waiting"):
-            raise _rules.ActionRejected(f"the case is {self.st.status}: its tasks are closed")
+            raise _rules.ActionRejected(
+                f"the case is {self.st.status}: its tasks are closed", "case_closed"
+            )
         task, step = self._task_and_step(action.task_id)
         requester = None
         if task is not None:
@@ -397,7 +399,7 @@ class CaseWorkflow(StepsMixin):
             try:
                 validate_fields(self.plan.definition.case.fields, action.values, partial=True)
             except InvalidData as exc:
-                raise _rules.ActionRejected(str(exc)) from None
+                raise _rules.ActionRejected(str(exc), "bad_form") from None
 
     @workflow.update
     def cancel(self, action: CaseAction) -> CaseView:

@@ -32,25 +32,19 @@ class ErrorBody(BaseModel):
     hint: str = ""
 
 
-#: Rejection codes that mean "you may not" (403).
-FORBIDDEN_CODES = frozenset({"not_eligible", "forbidden", "four_eyes", "not_assignee"})
-#: Rejection codes that mean "the task or case is not in a state for this" (409).
-CONFLICT_CODES = frozenset({"task_closed", "case_closed", "already_claimed", "conflict"})
-#: Rejection codes that mean "the input is wrong" (422).
-INVALID_CODES = frozenset({"bad_form", "bad_outcome", "reason_required", "invalid"})
-
-# The workflow validators explain themselves in plain words; these phrases sort
-# their messages when the rejection carries no machine code.
-_FORBIDDEN = re.compile(
-    r"is not among the approvers|does not have the role|lacks the skills|\bmay not\b|"
-    r"four-eyes|only the assignee|^task \S+ is for |not allowed to|not eligible",
-    re.IGNORECASE,
-)
-_NOT_FOUND = re.compile(r"\bnot found\b", re.IGNORECASE)
-_CONFLICT = re.compile(
-    r"\balready\b|no longer|is not claimed|is claimed by|\bclosed\b|no more actions",
-    re.IGNORECASE,
-)
+#: HTTP status of each rejection code the workflow validators give
+#: (``workflows._rules.ActionRejected``); any other code is a bad request (422).
+REJECTION_STATUS: dict[str, int] = {
+    "not_eligible": 403,
+    "not_assignee": 403,
+    "four_eyes": 403,
+    "forbidden": 403,
+    "not_found": 404,
+    "task_closed": 409,
+    "case_closed": 409,
+    "already_claimed": 409,
+    "conflict": 409,
+}
 _REJECTION_HINTS = {
     403: "someone eligible must do this, or a team lead can reassign the task",
     404: "check the task id: GET /cases/{case_id} lists the case's tasks",
@@ -61,22 +55,8 @@ _STATUS_CODES = {403: "not_eligible", 404: "not_found", 409: "conflict", 422: "i
 
 
 def rejection_status(exc: TaskActionRejected) -> int:
-    """Return the HTTP status of a validator rejection: 403, 404, 409 or 422.
-
-    A known machine code decides; otherwise the validator's message is sorted
-    by its wording, and anything unrecognised is a bad request body (422).
-    """
-    code = exc.code.lower()
-    if code in FORBIDDEN_CODES:
-        return 403
-    if code in CONFLICT_CODES:
-        return 409
-    if code in INVALID_CODES:
-        return 422
-    for pattern, status in ((_FORBIDDEN, 403), (_NOT_FOUND, 404), (_CONFLICT, 409)):
-        if pattern.search(exc.reason):
-            return status
-    return 422
+    """Return the HTTP status of a validator rejection (403, 404, 409 or 422) by its code."""
+    return REJECTION_STATUS.get(exc.code.lower(), 422)
 
 
 def _machine_code(code: str, status: int) -> str:
