@@ -72,7 +72,7 @@ class EngineBase:
         self.runners: dict[int, asyncio.Task[None]] = {}
         self.inflight = 0
         self.activities = 0
-        self.answering = False
+        self.from_outside = False
         self.projecting = False
         self.closing = False
         self.sla_dirty = False
@@ -99,7 +99,7 @@ class EngineBase:
     ) -> None:
         """Append an event to the timeline (projected later by the projector)."""
         if workflow.current_update_info() is not None:
-            self.answering = True  # someone waits for this Update's answer
+            self.from_outside = True  # someone waits for this Update's answer
         self.st.seq += 1
         self.st.pending.append(
             CaseEvent(
@@ -289,12 +289,14 @@ class EngineBase:
             del batch
 
     async def _project(self, batch: ProjectionBatch) -> None:
-        # A local activity holds the workflow task, so an Update's answer (and queries)
-        # would wait for the records write: batches answering an Update go as a regular
-        # activity. Others get one quick local attempt; if the records fail, a regular
+        # A local activity holds the workflow task, so an Update's answer and queries
+        # would wait for the records write, and a flood of signals would write once per
+        # workflow task: batches following an Update or a signal go as a regular
+        # activity (the signals arriving meanwhile join the next batch). Internal
+        # progress gets one quick local attempt; if the records fail, a regular
         # activity retries until they are back while the case goes on.
-        answering, self.answering = self.answering, False
-        if not answering:
+        outside, self.from_outside = self.from_outside, False
+        if not outside:
             try:
                 await workflow.execute_local_activity(
                     "records.project",

@@ -171,6 +171,7 @@ class CaseWorkflow(StepsMixin):
     @workflow.signal(dynamic=True)
     def on_event(self, name: str, args: Sequence[RawValue]) -> None:
         """An outside event: checked against the definition's events, else ignored."""
+        self.from_outside = True
         spec = self.plan.definition.events.get(name)
         try:
             # decoded by hand: the generic converter builds a type adapter per call, and a
