@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import os
 import shutil
+import signal
 import statistics
+import subprocess
+import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,11 +22,11 @@ from sqlalchemy import Engine
 from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from casework.client import WORKFLOW_TYPE
+from casework.client import WORKFLOW_TYPE, actor_for, open_case
 from casework.contracts import CaseView, StartCase
 from casework.language.plan import Plan
 from casework.search_attributes import SEARCH_ATTRIBUTES, initial_search_attributes
-from casework.settings import PROJECT_ROOT
+from casework.settings import PROJECT_ROOT, Settings
 from casework.stack import DevServer, ServerOptions, free_port
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -175,3 +179,60 @@ def dispose(engine: Engine | None) -> None:
     """Dispose an engine if there is one."""
     if engine is not None:
         engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def worker_process(
+    settings: Settings, queue: str, *, sandboxed: bool = True
+) -> AsyncIterator[subprocess.Popen[bytes]]:
+    """A ``python -m workers`` process polling ``queue`` (as in production: apart from
+    the API and CLI that call it)."""
+    env = {
+        **os.environ,
+        "CASEWORK_TEMPORAL_ADDRESS": settings.temporal_address,
+        "CASEWORK_DATABASE_URL": settings.records_url(),
+        "CASEWORK_TASK_QUEUE": queue,
+        "CASEWORK_DEFINITIONS_DIR": str(settings.definitions_dir),
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
+    cmd = [sys.executable, "-m", "workers", *([] if sandboxed else ["--no-sandbox"])]
+    proc = subprocess.Popen(  # noqa: ASYNC220 - returns at once
+        cmd, env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.to_thread(proc.wait, 30)
+
+
+async def open_waiting(
+    client: Any, plan: Plan, settings: Settings, n: int, prefix: str
+) -> list[Any]:
+    """Open ``n`` cli-test cases (each then waits on its review task), 50 at a time."""
+    alice = actor_for("alice", settings)
+    sem = asyncio.Semaphore(50)
+
+    async def one(i: int) -> Any:
+        async with sem:
+            return await open_case(
+                client,
+                plan,
+                {"customer": f"{prefix}{i}", "region": "emea"},
+                alice,
+                settings=settings,
+                wait=60,
+            )
+
+    return list(await asyncio.gather(*[one(i) for i in range(n)]))
+
+
+async def wait_for_task(client: Client, views: Sequence[CaseView], step: str) -> None:
+    """Wait until each case has its task of ``step`` (its start-up is over)."""
+    for view in views:
+        handle = client.get_workflow_handle(view.case_id)
+        for _ in range(200):
+            state = await handle.query("state", result_type=CaseView)
+            if any(t.step_id == step for t in state.tasks):
+                break
+            await asyncio.sleep(0.05)

@@ -13,14 +13,10 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
-import signal
 import statistics
-import subprocess
 import sys
 import time
 import warnings
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +29,7 @@ from _bench_util import (
     case_ids,
     client_for,
     history_size,
+    open_waiting,
     percentile,
     print_table,
     rss_of,
@@ -40,11 +37,13 @@ from _bench_util import (
     start_handwritten,
     start_server,
     throughput,
+    wait_for_task,
+    worker_process,
     workspace,
 )
 from _handwritten import HandWrittenCase
 
-from casework.client import actor_for, open_case, task_action
+from casework.client import actor_for, task_action
 from casework.contracts import TaskAction
 from casework.errors import TaskActionRejected
 from casework.language.compiler import load_plans
@@ -97,52 +96,6 @@ async def _latency(client: Any, five: Plan, queue: str, k: int) -> float:
     return statistics.median(lat) * 1000
 
 
-@contextlib.asynccontextmanager
-async def _worker_process(
-    settings: Settings, queue: str, *, sandboxed: bool = True
-) -> AsyncIterator[subprocess.Popen[bytes]]:
-    """A ``python -m workers`` process polling ``queue`` (as in production: apart from
-    the API and CLI that call it)."""
-    env = {
-        **os.environ,
-        "CASEWORK_TEMPORAL_ADDRESS": settings.temporal_address,
-        "CASEWORK_DATABASE_URL": settings.records_url(),
-        "CASEWORK_TASK_QUEUE": queue,
-        "CASEWORK_DEFINITIONS_DIR": str(settings.definitions_dir),
-        "PYTHONPATH": str(PROJECT_ROOT),
-    }
-    cmd = [sys.executable, "-m", "workers", *([] if sandboxed else ["--no-sandbox"])]
-    proc = subprocess.Popen(  # noqa: ASYNC220 - returns at once
-        cmd, env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        yield proc
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        await asyncio.to_thread(proc.wait, 30)
-
-
-async def _open_waiting(
-    client: Any, plan: Plan, settings: Settings, n: int, prefix: str
-) -> list[Any]:
-    """Open ``n`` cli-test cases (each then waits on its review task), 50 at a time."""
-    alice = actor_for("alice", settings)
-    sem = asyncio.Semaphore(50)
-
-    async def one(i: int) -> Any:
-        async with sem:
-            return await open_case(
-                client,
-                plan,
-                {"customer": f"{prefix}{i}", "region": "emea"},
-                alice,
-                settings=settings,
-                wait=60,
-            )
-
-    return list(await asyncio.gather(*[one(i) for i in range(n)]))
-
-
 async def _updates(
     client: Any, plan: Plan, settings: Settings, n: int, out: dict[str, Any]
 ) -> None:
@@ -150,17 +103,11 @@ async def _updates(
     queue = "updates"
     mine = settings.model_copy(update={"task_queue": queue})
     alice, carol = actor_for("alice", settings), actor_for("carol", settings)
-    async with _worker_process(settings, queue):
-        views = await _open_waiting(client, plan, mine, n + 5, "u")
+    async with worker_process(settings, queue):
+        views = await open_waiting(client, plan, mine, n + 5, "u")
         # measure people's actions on waiting cases, not races with a case's own start-up
         # (routing its first task, its first records write)
-        for view in views:
-            handle = client.get_workflow_handle(view.case_id)
-            for _ in range(200):
-                state = await handle.query("state", result_type=type(view))
-                if any(t.step_id == "review" for t in state.tasks):
-                    break
-                await asyncio.sleep(0.05)
+        await wait_for_task(client, views, "review")
         await asyncio.sleep(1.0)
         ok, rejected = [], []
         for i, view in enumerate(views):
@@ -194,11 +141,11 @@ async def _memory(
     mode = "sandboxed" if sandboxed else "unsandboxed"
     queue = f"mem-{mode}"
     mine = settings.model_copy(update={"task_queue": queue})
-    async with _worker_process(settings, queue, sandboxed=sandboxed) as proc:
-        await _open_waiting(client, plan, mine, 10, "w")  # warm: imports, caches
+    async with worker_process(settings, queue, sandboxed=sandboxed) as proc:
+        await open_waiting(client, plan, mine, 10, "w")  # warm: imports, caches
         await asyncio.sleep(0.5)
         before = rss_of(proc.pid)
-        await _open_waiting(client, plan, mine, n, "m")
+        await open_waiting(client, plan, mine, n, "m")
         await asyncio.sleep(1.0)
         out[f"memory_per_waiting_case_kb_{mode}"] = (rss_of(proc.pid) - before) / n / 1024
         out[f"memory_cases_{mode}"] = n

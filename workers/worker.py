@@ -128,11 +128,19 @@ def deploy_plans(engine: Engine, plans: Sequence[Plan], *, deployed_by: str = "w
     return new
 
 
-def fill_registry(plans: Sequence[Plan], engine: Engine | None) -> None:
-    """Register ``plans`` and every deployed version (deploying the new ones first)."""
+def fill_registry(plans: Sequence[Plan], engine: Engine | None, *, deploy: bool = True) -> None:
+    """Register ``plans`` and every deployed version (deploying the new ones first).
+
+    Args:
+        plans: The shipped plans.
+        engine: The records engine holding the deployed versions (None: shipped only).
+        deploy: Record new shipped versions as deployed (a worker does; a rebuild,
+            which only needs to resolve the plans cases ran, does not).
+    """
     if engine is not None:
         try:
-            deploy_plans(engine, plans)
+            if deploy:
+                deploy_plans(engine, plans)
             for plan in deployed_plans(engine):
                 with contextlib.suppress(ValueError):
                     REGISTRY.put(plan)

@@ -132,7 +132,7 @@ def records_rebuild(
     engine = _engine()
     settings = get_settings()
     # the histories replay on the workflow code, which resolves the plans the cases ran
-    fill_registry(load_plans(settings.definitions_dir, settings.policies_dir), engine)
+    fill_registry(load_plans(settings.definitions_dir, settings.policies_dir), engine, deploy=False)
 
     async def run() -> RebuildResult:
         client = await connect()

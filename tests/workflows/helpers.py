@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
@@ -34,6 +34,8 @@ from casework.language.policies import Calendar, EscalationLadder, RoutingRule, 
 from casework.language.policyset import PolicySet
 from casework.registry import REGISTRY
 from workflows.case import CaseWorkflow
+
+T = TypeVar("T")
 
 LONDON = Calendar.model_validate(
     {
@@ -244,3 +246,14 @@ async def wait_task(h: WorkflowHandle[CaseWorkflow, CaseView], task_id: str) -> 
     return await wait_for(
         h, lambda v: any(t.task_id == task_id and t.state in ("open", "claimed") for t in v.tasks)
     )
+
+
+async def stable(read: Callable[[], Awaitable[T]], *, every: float = 0.15) -> T:
+    """Call ``read`` until two calls ``every`` seconds apart agree; return that value."""
+    last = await read()
+    while True:
+        await asyncio.sleep(every)
+        now = await read()
+        if now == last:
+            return now
+        last = now

@@ -9,11 +9,9 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
-from temporalio.testing import WorkflowEnvironment
 
-from casework.binaries import temporal_test_server
 from casework.contracts import OutsideEvent, TaskAction
-from tests.fixtures.temporal import register_case_search_attributes
+from tests.fixtures.temporal import time_skipping_server
 from tests.workflows.helpers import (
     Fakes,
     actor,
@@ -40,14 +38,8 @@ SLA = {
 async def own_client() -> AsyncIterator[Client]:
     """A separate time-skipping server: a flood of signals leaves the shared one unable to
     skip time for a while, which would stall the tests after this one."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(temporal_test_server())
-    )
-    try:
-        await register_case_search_attributes(env)
+    async with time_skipping_server() as env:
         yield pyd_client(env.client)
-    finally:
-        await env.shutdown()
 
 
 @pytest.fixture

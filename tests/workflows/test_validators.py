@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
@@ -16,6 +15,7 @@ from tests.workflows.helpers import (
     definition,
     make_plan,
     running,
+    stable,
     start_case,
     wait_task,
 )
@@ -57,13 +57,7 @@ async def _history_len(h: WorkflowHandle[Any, Any]) -> int:
 async def _settled_len(h: WorkflowHandle[Any, Any]) -> int:
     """History length once the case is idle (projection and workflow tasks done)."""
     await h.query(CaseWorkflow.state)
-    last = await _history_len(h)
-    while True:
-        await asyncio.sleep(0.15)
-        now = await _history_len(h)
-        if now == last:
-            return now
-        last = now
+    return await stable(lambda: _history_len(h))
 
 
 async def _rejected(h: WorkflowHandle[Any, Any], update: Any, arg: Any, needle: str) -> None:

@@ -7,7 +7,6 @@ it, so here the history must not change by a single event.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -25,6 +24,7 @@ from tests.workflows.helpers import (
     make_plan,
     pyd_client,
     running,
+    stable,
     start_case,
     wait_task,
 )
@@ -51,13 +51,7 @@ async def _events(h: WorkflowHandle[Any, Any]) -> list[int]:
 
 async def _settled(h: WorkflowHandle[Any, Any]) -> list[int]:
     """The history once the case is idle (its records activity and tasks done)."""
-    last = await _events(h)
-    while True:
-        await asyncio.sleep(0.3)
-        now = await _events(h)
-        if now == last:
-            return now
-        last = now
+    return await stable(lambda: _events(h), every=0.3)
 
 
 async def test_rejected_updates_leave_no_events(
