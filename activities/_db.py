@@ -9,7 +9,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table
-from sqlalchemy.dialects import postgresql, sqlite
+
+from casework.records import _upsert
 
 _lock = threading.Lock()
 _override: Engine | None = None
@@ -55,15 +56,5 @@ def insert_ignore(conn: Connection, table: Table, row: Mapping[str, Any]) -> boo
     Uses ``INSERT ... ON CONFLICT DO NOTHING`` on SQLite and PostgreSQL, so two
     concurrent attempts with one key write once without an error.
     """
-    pk = list(table.primary_key.columns)
-    keys = [c.name for c in pk]
-    dialect = conn.dialect.name
-    if dialect == "postgresql":
-        stmt: Any = postgresql.insert(table).on_conflict_do_nothing(index_elements=keys)
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=keys)
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise RuntimeError(f"unsupported database dialect {dialect!r}")
-    # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT DO NOTHING
-    result = conn.execute(stmt.values(dict(row)).returning(pk[0]))
-    return result.first() is not None
+    keys = [c.name for c in table.primary_key.columns]
+    return _upsert.insert_ignore(conn, table, [dict(row)], keys) == 1

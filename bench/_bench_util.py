@@ -20,10 +20,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 from temporalio.client import Client, WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from casework.client import WORKFLOW_TYPE, actor_for, open_case
-from casework.contracts import CaseView, StartCase
+from casework.contracts import CaseResult, CaseView, StartCase
+from casework.converter import DATA_CONVERTER
 from casework.language.plan import Plan
 from casework.search_attributes import SEARCH_ATTRIBUTES, initial_search_attributes
 from casework.settings import PROJECT_ROOT, Settings
@@ -66,8 +66,8 @@ async def start_server(root: Path, *, tuned: bool, label: str, **extra: Any) -> 
 
 
 async def client_for(server: DevServer) -> Client:
-    """A pydantic-converter client of ``server``."""
-    return await Client.connect(server.address, data_converter=pydantic_data_converter)
+    """A client of ``server``."""
+    return await Client.connect(server.address, data_converter=DATA_CONVERTER)
 
 
 def case_ids(n: int, prefix: str) -> list[str]:
@@ -78,18 +78,18 @@ def case_ids(n: int, prefix: str) -> list[str]:
 
 async def start_cases(
     client: Client, plan: Plan, ids: Sequence[str], queue: str, data: dict[str, Any]
-) -> list[WorkflowHandle[Any, CaseView]]:
+) -> list[WorkflowHandle[Any, CaseResult]]:
     """Start one CaseWorkflow per id, 50 starts in flight at a time."""
     sem = asyncio.Semaphore(50)
 
-    async def one(cid: str) -> WorkflowHandle[Any, CaseView]:
+    async def one(cid: str) -> WorkflowHandle[Any, CaseResult]:
         async with sem:
             return await client.start_workflow(
                 WORKFLOW_TYPE,
                 StartCase(case_id=cid, plan=plan.ref, data=data, opened_by="bench"),
                 id=cid,
                 task_queue=queue,
-                result_type=CaseView,
+                result_type=CaseResult,
                 search_attributes=initial_search_attributes(plan, data),
             )
 
@@ -183,10 +183,10 @@ def dispose(engine: Engine | None) -> None:
 
 @contextlib.asynccontextmanager
 async def worker_process(
-    settings: Settings, queue: str, *, sandboxed: bool = True
+    settings: Settings, queue: str, *, sandboxed: bool | None = None
 ) -> AsyncIterator[subprocess.Popen[bytes]]:
     """A ``python -m workers`` process polling ``queue`` (as in production: apart from
-    the API and CLI that call it)."""
+    the API and CLI that call it); ``sandboxed`` None: the shipped default."""
     env = {
         **os.environ,
         "CASEWORK_TEMPORAL_ADDRESS": settings.temporal_address,
@@ -195,7 +195,8 @@ async def worker_process(
         "CASEWORK_DEFINITIONS_DIR": str(settings.definitions_dir),
         "PYTHONPATH": str(PROJECT_ROOT),
     }
-    cmd = [sys.executable, "-m", "workers", *([] if sandboxed else ["--no-sandbox"])]
+    flag = {None: [], True: ["--sandbox"], False: ["--no-sandbox"]}[sandboxed]
+    cmd = [sys.executable, "-m", "workers", *flag]
     proc = subprocess.Popen(  # noqa: ASYNC220 - returns at once
         cmd, env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

@@ -23,7 +23,6 @@ from temporalio.common import (
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -37,6 +36,7 @@ from casework.contracts import (
     TaskAction,
     TaskView,
 )
+from casework.converter import DATA_CONVERTER
 from casework.errors import (
     CaseworkError,
     ConfigError,
@@ -99,7 +99,7 @@ async def connect(settings: Settings | None = None, *, timeout: float = 10.0) ->
         timeout: Seconds to wait for the server before giving up.
 
     Returns:
-        A client using the pydantic data converter.
+        A client using casework's data converter (:mod:`casework.converter`).
 
     Raises:
         EngineUnavailableError: When Temporal does not answer at the configured address.
@@ -119,7 +119,7 @@ async def connect(settings: Settings | None = None, *, timeout: float = 10.0) ->
                 api_key=settings.temporal_api_key or None,
                 tls=tls,
                 rpc_metadata=metadata,
-                data_converter=pydantic_data_converter,
+                data_converter=DATA_CONVERTER,
             ),
             timeout,
         )

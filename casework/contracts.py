@@ -210,6 +210,24 @@ class CaseView(_Model):
     last_seq: int = 0
 
 
+class CaseResult(BaseModel):
+    """What a finished case returns: its workflow result, and a parent's view of a child case.
+
+    Deliberately small (the live view is the ``state`` query and the records):
+    it is stored in the history of every case. Extra fields are ignored, so the
+    results of cases that returned a full :class:`CaseView` still decode.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    case_id: str
+    status: CaseStatus
+    outcome: str | None = None
+    reason: str | None = None
+    closed_at: dt.datetime | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
 class CaseEvent(_Model):
     """One entry of a case's timeline; ``seq`` is contiguous from 1 within a case."""
 

@@ -67,6 +67,15 @@ class Settings(BaseSettings):
     reports_dir: Path | None = Field(
         default=None, description="Where report files are written; default data_dir/reports."
     )
+    worker_sandbox: bool = Field(
+        default=False,
+        description=(
+            "Run case workflows in Temporal's determinism sandbox. Off by default: the only"
+            " workflow code is casework's own interpreter, which the test suite runs sandboxed"
+            " and the replay tests guard, and the sandbox costs a fifth to a third of a"
+            " worker's CPU (the SDK enters it for every payload it converts)."
+        ),
+    )
     history_event_budget: int = Field(
         default=2000,
         description="A case continues-as-new once its history passes this many events.",

@@ -15,14 +15,20 @@ pytest_plugins = ["tests.fixtures.temporal", "tests.fixtures.database"]
 
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Point casework's data directory at a temporary one for the whole run."""
+    """Point casework's data directory at a temporary one for the whole run.
+
+    Workers of the suite (in process and spawned) run sandboxed, unlike the shipped
+    default: the sandbox is what catches a non-deterministic call in the interpreter.
+    """
     data = tmp_path_factory.mktemp("casework-data")
-    old = os.environ.get("CASEWORK_DATA_DIR")
-    os.environ["CASEWORK_DATA_DIR"] = str(data)
+    env = {"CASEWORK_DATA_DIR": str(data), "CASEWORK_WORKER_SANDBOX": "true"}
+    old = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
     get_settings.cache_clear()
     yield data
-    if old is None:
-        os.environ.pop("CASEWORK_DATA_DIR", None)
-    else:
-        os.environ["CASEWORK_DATA_DIR"] = old
+    for name, value in old.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
     get_settings.cache_clear()

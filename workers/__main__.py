@@ -1,4 +1,4 @@
-"""``python -m workers [--no-sandbox]``: run one casework worker until SIGINT/SIGTERM."""
+"""``python -m workers [--sandbox|--no-sandbox]``: run one casework worker until SIGINT/SIGTERM."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ def main() -> int:
     """Run the worker; print casework errors as one line."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
-        asyncio.run(run_worker(sandboxed="--no-sandbox" not in sys.argv[1:]))
+        args = sys.argv[1:]
+        sandboxed = True if "--sandbox" in args else False if "--no-sandbox" in args else None
+        asyncio.run(run_worker(sandboxed=sandboxed))
     except CaseworkError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

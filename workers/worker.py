@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from temporalio.client import Client
-from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from casework.errors import ConfigError
@@ -157,6 +157,11 @@ def sandbox_runner() -> SandboxedWorkflowRunner:
     )
 
 
+def workflow_runner(sandboxed: bool) -> WorkflowRunner:
+    """The sandbox with casework's modules passed through, or no sandbox at all."""
+    return sandbox_runner() if sandboxed else UnsandboxedWorkflowRunner()
+
+
 def build_worker(
     client: Client,
     settings: Settings | None = None,
@@ -169,13 +174,13 @@ def build_worker(
     max_concurrent_activities: int = MAX_CONCURRENT_ACTIVITIES,
     max_concurrent_workflow_tasks: int = MAX_CONCURRENT_WORKFLOW_TASKS,
     deploy: bool = True,
-    sandboxed: bool = True,
+    sandboxed: bool | None = None,
     **worker_options: Any,
 ) -> Worker:
     """Build a worker running the case workflow and all activities.
 
     Args:
-        client: A connected client (pydantic data converter).
+        client: A connected client (casework.converter.DATA_CONVERTER).
         settings: Settings (task queue, records URL); default :func:`get_settings`.
         plans: Shipped plans (from ``load_plans``) to register and deploy.
         engine: Records engine; default the one from settings.
@@ -185,8 +190,8 @@ def build_worker(
         max_concurrent_activities: Activity slots (and threads for the sync activities).
         max_concurrent_workflow_tasks: Workflow task slots.
         deploy: Register and deploy ``plans`` (False: leave the registry alone).
-        sandboxed: Run workflows in the determinism sandbox (False: about half the
-            memory per cached case, but non-deterministic imports are no longer caught).
+        sandboxed: Run workflows in the determinism sandbox; default
+            ``settings.worker_sandbox`` (see docs/operations.md for what it costs).
         **worker_options: Passed to :class:`temporalio.worker.Worker`.
     """
     import activities as activity_pkg
@@ -203,7 +208,8 @@ def build_worker(
 
         set_engine(engine)
     worker_options.setdefault(
-        "workflow_runner", sandbox_runner() if sandboxed else UnsandboxedWorkflowRunner()
+        "workflow_runner",
+        workflow_runner(settings.worker_sandbox if sandboxed is None else sandboxed),
     )
     worker_options.setdefault("graceful_shutdown_timeout", GRACEFUL_SHUTDOWN)
     return Worker(
@@ -225,7 +231,7 @@ async def run_worker(
     *,
     stop: asyncio.Event | None = None,
     on_ready: Callable[[Worker], None] | None = None,
-    sandboxed: bool = True,
+    sandboxed: bool | None = None,
 ) -> None:
     """Run one worker until SIGINT/SIGTERM (or ``stop`` is set), then shut it down.
 

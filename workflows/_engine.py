@@ -17,7 +17,7 @@ from temporalio.common import RetryPolicy, TypedSearchAttributes
 from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError
 
 from casework import search_attributes, sla
-from casework.contracts import CaseEvent, CaseView, ProjectionBatch, TaskView
+from casework.contracts import CaseEvent, CaseResult, CaseView, ProjectionBatch, TaskView
 from casework.language.model import ParallelStep, Step
 from casework.language.plan import Plan
 from casework.language.policies import Calendar
@@ -189,6 +189,18 @@ class EngineBase:
             tasks=list(st.tasks.values()),
             clocks=[sla.to_view(c, now) for c in st.clocks.clocks()],
             last_seq=st.seq,
+        )
+
+    def result(self) -> CaseResult:
+        """What the case returns when it ends."""
+        st = self.st
+        fields = {"outcome": st.outcome, "reason": st.reason, "closed_at": st.closed_at}
+        # fields left unset stay out of the stored result (casework.converter)
+        return CaseResult(
+            case_id=st.case_id,
+            status=st.status,
+            data=dict(st.data),
+            **{name: value for name, value in fields.items() if value is not None},
         )
 
     def timeline(self) -> list[CaseEvent]:

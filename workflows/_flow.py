@@ -9,7 +9,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError, ChildWorkflowError
 
 from casework.contracts import (
-    CaseView,
+    CaseResult,
     StartCase,
 )
 from casework.language.durations import parse_duration
@@ -203,7 +203,7 @@ class FlowMixin(TokensMixin):
                 "CaseWorkflow",
                 start,
                 id=child_id,
-                result_type=CaseView,
+                result_type=CaseResult,
                 search_attributes=self.child_search_attributes(ref, data),
             )
         except ChildWorkflowError as exc:

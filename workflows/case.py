@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from casework.contracts import (
         CaseAction,
         CaseEvent,
+        CaseResult,
         CaseView,
         OutsideEvent,
         StartCase,
@@ -71,7 +72,7 @@ class CaseWorkflow(StepsMixin):
         self._setup(plan, state)
 
     @workflow.run
-    async def run(self, start: StartCase) -> CaseView:
+    async def run(self, start: StartCase) -> CaseResult:
         """Run the case until an ``end`` step, a cancel, or a failure."""
         if self.init_error is not None:
             raise self.init_error
@@ -117,7 +118,7 @@ class CaseWorkflow(StepsMixin):
         await self.flush()
         sla_loop.cancel()
         await projector
-        return self.view()
+        return self.result()
 
     def _over_budget(self) -> bool:
         info = workflow.info()

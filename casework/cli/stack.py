@@ -78,13 +78,16 @@ def up(
 
 
 def worker(
-    no_sandbox: Annotated[
-        bool,
+    sandbox: Annotated[
+        bool | None,
         typer.Option(
-            "--no-sandbox",
-            help="Run workflows outside the determinism sandbox (less memory per case).",
+            "--sandbox/--no-sandbox",
+            help=(
+                "Run workflows in Temporal's determinism sandbox"
+                " (default: CASEWORK_WORKER_SANDBOX, off)."
+            ),
         ),
-    ] = False,
+    ] = None,
 ) -> None:
     """Run one worker against the configured Temporal until Ctrl-C/SIGTERM."""
     from workers.worker import run_worker
@@ -97,7 +100,7 @@ def worker(
         markup=False,
     )
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_worker(settings, sandboxed=not no_sandbox))
+        asyncio.run(run_worker(settings, sandboxed=sandbox))
 
 
 def register(app: typer.Typer) -> None:

@@ -20,7 +20,6 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 from temporalio.client import Client, WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import (
@@ -36,6 +35,7 @@ from temporalio.worker import (
 from temporalio.workflow import ActivityHandle
 
 from casework.contracts import ProjectionBatch
+from casework.converter import DATA_CONVERTER
 from casework.errors import NotFoundError, RecordsError
 from casework.records.projection import apply_batch
 
@@ -94,7 +94,7 @@ def _default_workflows() -> list[type]:
 async def replay_batches(
     history: WorkflowHistory,
     *,
-    data_converter: DataConverter = pydantic_data_converter,
+    data_converter: DataConverter = DATA_CONVERTER,
     workflows: Sequence[type] | None = None,
 ) -> list[ProjectionBatch]:
     """Replay one run's history and return the projection batches its workflow sent.
@@ -150,7 +150,7 @@ async def rebuild_case(
     """Re-apply every projection batch of ``case_id``, across continue-as-new runs.
 
     Args:
-        client: A connected client (pydantic data converter).
+        client: A connected client (casework.converter.DATA_CONVERTER).
         engine: The records engine to write to.
         case_id: The case (workflow id).
         workflows: Workflow classes to replay with; default ``[CaseWorkflow]``.

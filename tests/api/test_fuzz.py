@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 from sqlalchemy import create_engine
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from casework.api.app import create_app
+from casework.converter import DATA_CONVERTER
 from casework.settings import Settings
 from tests.api.conftest import DEFINITIONS, POLICIES, auth, load_people, make_token
 
@@ -76,7 +76,7 @@ async def target(
         task_queue="fuzz-no-worker",
     )
     config = time_env.client.config()
-    config["data_converter"] = pydantic_data_converter
+    config["data_converter"] = DATA_CONVERTER
     app = create_app(settings_, engine=engine, temporal_client=Client(**config))
     # compile the plans now: CEL (celpy) raises the recursion limit on first use, which
     # hypothesis reports when it happens inside a generated example

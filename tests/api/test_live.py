@@ -9,10 +9,10 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from casework.api.app import create_app
+from casework.converter import DATA_CONVERTER
 from casework.language.compiler import load_plans
 from casework.settings import Settings
 from tests.api._live import act, eventually, in_records, open_ticket
@@ -30,7 +30,7 @@ async def live(
     from workers.worker import build_worker
 
     config = time_env.client.config()
-    config["data_converter"] = pydantic_data_converter
+    config["data_converter"] = DATA_CONVERTER
     client = Client(**config)
     plans = load_plans(DEFINITIONS, POLICIES)
     worker = build_worker(

@@ -9,11 +9,11 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from casework.api.app import create_app
 from casework.api.pages import coerce, safe_next
+from casework.converter import DATA_CONVERTER
 from casework.language.compiler import load_plans
 from casework.language.model import FieldSpec
 from casework.settings import Settings
@@ -38,7 +38,7 @@ async def site(
     from workers.worker import build_worker
 
     config = time_env.client.config()
-    config["data_converter"] = pydantic_data_converter
+    config["data_converter"] = DATA_CONVERTER
     client = Client(**config)
     worker = build_worker(
         client,

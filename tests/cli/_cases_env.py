@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from casework.cli.main import main
+from casework.converter import DATA_CONVERTER
 from casework.language.compiler import load_plans
 from casework.records.db import dispose_cached_engines, make_engine
 from casework.settings import PROJECT_ROOT, get_settings
@@ -79,7 +79,7 @@ async def runtime(
     plans = load_plans(settings.definitions_dir, settings.policies_dir)
     engine = make_engine(sqlite_url)
     config = time_env.client.config()
-    config["data_converter"] = pydantic_data_converter
+    config["data_converter"] = DATA_CONVERTER
     client = Client(**config)
     worker = build_worker(client, settings, plans, engine=engine)
     try:

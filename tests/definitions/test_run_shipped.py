@@ -21,6 +21,7 @@ from tests.fixtures.temporal import register_case_search_attributes
 from tests.workflows.helpers import (
     Fakes,
     actor,
+    finished,
     pyd_client,
     running,
     start_case,
@@ -149,7 +150,7 @@ async def test_complaint_resolved_with_refund(
         await h.signal(
             "customer_replied", OutsideEvent(payload={"confirmed": True, "comment": "Thanks"})
         )
-        final = await h.result()
+        final = await finished(h)
         # The feedback survey outlives its parent: end it, so no timer of an orphan
         # case (without a worker once this test ends) holds up the shared time-skipping server.
         survey = client.get_workflow_handle(f"{h.id}-feedback-1")
@@ -180,7 +181,7 @@ async def test_complaint_rejected_at_triage(
             reason="duplicate",
             form={"category": "billing", "priority": "low"},
         )
-        final = await h.result()
+        final = await finished(h)
     assert (final.status, final.outcome) == ("rejected", "rejected")
     assert fakes.actions == []
 
@@ -194,7 +195,7 @@ async def test_feedback_low_score_is_followed_up(
         await wait_for(h, lambda v: v.status == "waiting")
         await h.signal("survey_answered", OutsideEvent(payload={"score": 2, "comment": "Slow"}))
         await _complete(h, "follow_up", outcome="recovered", form={"notes": "Apologised."})
-        final = await h.result()
+        final = await finished(h)
     assert (final.status, final.outcome) == ("completed", "followed_up")
     recorded = [req for name, req in fakes.actions if name == "surveys.record"]
     assert [(r.input["score"], r.input["comment"]) for r in recorded] == [(2, "Slow")]
@@ -232,7 +233,7 @@ async def test_policy_change_approved_and_rolled_out(
             by=actor("frank", "team-lead"),
             form={"acknowledged_count": 2},
         )
-        final = await h.result()
+        final = await finished(h)
     assert (final.status, final.outcome) == ("completed", "approved")
     assert final.data["publication_id"] == "PUB-1"
     published = [req for name, req in fakes.actions if name == "policies.publish_change"]
@@ -252,7 +253,7 @@ async def test_onboarding_fails_after_retry(
         await _complete(h, "shadowing", by=actor("frank", "mentor"), form={"hours": 6})
         await _complete(h, "assessment", by=kate, form={"score": 70})
         await _complete(h, "assessment", visit=2, by=kate, form={"score": 75})
-        final = await h.result()
+        final = await finished(h)
     assert (final.status, final.outcome, final.reason) == ("failed", "not_passed", "failed_twice")
     assert [name for name, _ in fakes.actions] == ["training.enroll"]
 
@@ -281,7 +282,7 @@ async def test_escalation_climbs_tiers_on_timeouts(
             outcome="resolved",
             form={"resolution": "Goodwill voucher."},
         )
-        final = await h.result()
+        final = await finished(h)
     assert (final.status, final.outcome) == ("resolved", "resolved")
     assert final.data["resolved_at_tier"] == "regional-manager"
     states = {t.step_id: t.state for t in final.tasks}

@@ -7,10 +7,10 @@ import uuid
 
 import pytest
 from temporalio.client import WorkflowFailureError
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from casework.converter import DATA_CONVERTER
 from casework.language import _celcheck as ck
 from casework.language.expr import (
     ExpressionError,
@@ -155,7 +155,7 @@ async def test_evaluates_in_workflow_sandbox(time_env: WorkflowEnvironment) -> N
     client = time_env.client
     queue = f"expr-{uuid.uuid4().hex[:8]}"
     config = client.config()
-    config["data_converter"] = pydantic_data_converter
+    config["data_converter"] = DATA_CONVERTER
     client = type(client)(**config)
     async with Worker(client, task_queue=queue, workflows=[ExprWorkflow]):
         try:

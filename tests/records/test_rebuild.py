@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import Engine, func, select
 from temporalio import activity
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from casework.contracts import ProjectionBatch
+from casework.converter import DATA_CONVERTER
 from casework.errors import NotFoundError
 from casework.records import rebuild as rebuild_module
 from casework.records.queries import get_case
@@ -24,7 +24,7 @@ from tests.records.probe_workflow import RebuildProbe
 
 def _pydantic_client(env: WorkflowEnvironment) -> Client:
     config = env.client.config()
-    config["data_converter"] = pydantic_data_converter
+    config["data_converter"] = DATA_CONVERTER
     return Client(**config)
 
 

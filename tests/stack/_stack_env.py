@@ -17,8 +17,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
+from casework.converter import DATA_CONVERTER
 from casework.language.compiler import load_plans
 from casework.language.plan import Plan
 from casework.records.db import make_engine, upgrade
@@ -81,10 +81,8 @@ class StackEnv:
         return self.server
 
     async def client(self) -> Client:
-        """A client of the dev server (pydantic converter)."""
-        return await Client.connect(
-            f"127.0.0.1:{self.port}", data_converter=pydantic_data_converter
-        )
+        """A client of the dev server (casework's data converter)."""
+        return await Client.connect(f"127.0.0.1:{self.port}", data_converter=DATA_CONVERTER)
 
     async def ready_worker(self, wait: float = 60.0) -> subprocess.Popen[bytes]:
         """Start a worker process and wait until it polls its task queue."""

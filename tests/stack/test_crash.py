@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from casework.client import WORKFLOW_TYPE, new_case_id
-from casework.contracts import CaseView, StartCase
+from casework.contracts import CaseResult, StartCase
 from casework.records.tables import effects
 from tests.stack._stack_env import records_engine, stack_env
 
@@ -35,7 +35,7 @@ async def test_sigkill_worker_midway_every_effect_once(tmp_path: Path) -> None:
                     StartCase(case_id=cid, plan=plan.ref, data={"customer": f"cust-{i}"}),
                     id=cid,
                     task_queue=env.task_queue,
-                    result_type=CaseView,
+                    result_type=CaseResult,
                 )
                 for i, cid in enumerate(ids)
             ]
@@ -113,6 +113,6 @@ async def test_dev_server_restart_loses_no_case(tmp_path: Path) -> None:
                 ),
             )
         for cid in ids:
-            handle = client.get_workflow_handle(cid, result_type=CaseView)
+            handle = client.get_workflow_handle(cid, result_type=CaseResult)
             result = await asyncio.wait_for(handle.result(), 60)
             assert result.status == "resolved"

@@ -29,7 +29,7 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 
 from casework.client import WORKFLOW_TYPE, new_case_id
-from casework.contracts import CaseView, StartCase
+from casework.contracts import CaseResult, CaseView, StartCase
 from casework.records.db import make_engine, upgrade
 from casework.records.queries import case_timeline
 from casework.records.rebuild import rebuild_case
@@ -224,7 +224,7 @@ async def test_timeline_equals_history_through_kills_and_outage(tmp_path: Path) 
                         StartCase(case_id=cid, plan=plan.ref, data={"customer": f"cust-{i}"}),
                         id=cid,
                         task_queue=env.task_queue,
-                        result_type=CaseView,
+                        result_type=CaseResult,
                     )
                     for i, cid in enumerate(ids)
                 ]
@@ -279,6 +279,10 @@ async def test_timeline_equals_history_through_kills_and_outage(tmp_path: Path) 
             results = await asyncio.wait_for(asyncio.gather(*[h.result() for h in handles]), 75)
             print(f"all cases done {time.monotonic() - t_recover:.1f}s after the last worker")
             assert {r.status for r in results} == {"completed"}
+            # the full last state of each closed case (the result is only a CaseResult)
+            finals = await asyncio.gather(
+                *[h.query("state", result_type=CaseView) for h in handles]
+            )
 
             known = REGISTRY.plans()
             REGISTRY.put(plan)  # the rebuild replays the histories on the workflow code
@@ -289,17 +293,17 @@ async def test_timeline_equals_history_through_kills_and_outage(tmp_path: Path) 
                 REGISTRY.clear()
                 for known_plan in known:
                     REGISTRY.put(known_plan)
-            for result in results:
-                cid = result.case_id
+            for final in finals:
+                cid = final.case_id
                 live = case_timeline(records, cid, limit=500).items
-                assert [e.seq for e in live] == list(range(1, result.last_seq + 1)), cid
+                assert [e.seq for e in live] == list(range(1, final.last_seq + 1)), cid
                 history = case_timeline(rebuilt, cid, limit=500).items
                 assert [_row(e) for e in live] == [_row(e) for e in history], cid
             with records.connect() as conn:
                 case_rows = conn.execute(select(cases.c.case_id, cases.c.status, cases.c.last_seq))
                 stored = {r.case_id: (r.status, r.last_seq) for r in case_rows}
                 keys = conn.execute(select(effects.c.key)).scalars().all()
-            assert stored == {r.case_id: ("completed", r.last_seq) for r in results}
+            assert stored == {f.case_id: ("completed", f.last_seq) for f in finals}
             assert len(keys) == CASES * len(ACTIONS), "every effect written exactly once"
             assert set(keys) == {f"{cid}:{step}:1" for cid in ids for step in ACTIONS}
         finally:

@@ -1,4 +1,4 @@
-"""The worker starts during a records outage, but not on a stale schema."""
+"""The worker starts during a records outage, but not on a stale schema; its runner."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from temporalio.worker import UnsandboxedWorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from casework.errors import EngineUnavailableError, RecordsError
 from casework.records.db import dispose_cached_engines
 from casework.settings import Settings, get_settings
-from workers.worker import run_worker
+from workers.worker import run_worker, workflow_runner
 
 
 @pytest.fixture
@@ -42,3 +44,12 @@ async def test_unmigrated_records_stop_the_worker(
     settings = _settings(monkeypatch, f"sqlite:///{tmp_path / 'empty.db'}")
     with pytest.raises(RecordsError, match="casework db upgrade"):
         await run_worker(settings)
+
+
+def test_workers_run_unsandboxed_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CASEWORK_WORKER_SANDBOX")
+    assert Settings().worker_sandbox is False
+    assert isinstance(workflow_runner(False), UnsandboxedWorkflowRunner)
+    monkeypatch.setenv("CASEWORK_WORKER_SANDBOX", "true")
+    assert Settings().worker_sandbox is True
+    assert isinstance(workflow_runner(True), SandboxedWorkflowRunner)

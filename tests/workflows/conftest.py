@@ -11,7 +11,7 @@ from tests.workflows.helpers import Fakes, pyd_client
 
 @pytest.fixture
 def client(time_env: WorkflowEnvironment) -> Client:
-    """A client of the time-skipping server using the pydantic data converter."""
+    """A client of the time-skipping server using casework's data converter."""
     return pyd_client(time_env.client)
 
 

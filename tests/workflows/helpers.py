@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 
 from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
@@ -27,12 +26,14 @@ from casework.contracts import (
     RouteQuery,
     StartCase,
 )
+from casework.converter import DATA_CONVERTER
 from casework.language.compiler import compile_plan
 from casework.language.model import ProcessDefinition
 from casework.language.plan import Plan
 from casework.language.policies import Calendar, EscalationLadder, RoutingRule, SlaPolicy
 from casework.language.policyset import PolicySet
 from casework.registry import REGISTRY
+from workers.worker import workflow_runner
 from workflows.case import CaseWorkflow
 
 T = TypeVar("T")
@@ -191,18 +192,25 @@ class Fakes:
 
 
 @contextlib.asynccontextmanager
-async def running(client: Client, task_queue: str, fakes: Fakes) -> AsyncIterator[Worker]:
-    """A worker running CaseWorkflow and the fakes."""
+async def running(
+    client: Client, task_queue: str, fakes: Fakes, *, sandboxed: bool | None = None
+) -> AsyncIterator[Worker]:
+    """A worker running CaseWorkflow and the fakes (``sandboxed``: the runner
+    ``build_worker`` picks; default the SDK's own sandbox)."""
     async with Worker(
-        client, task_queue=task_queue, workflows=[CaseWorkflow], activities=fakes.activities()
+        client,
+        task_queue=task_queue,
+        workflows=[CaseWorkflow],
+        activities=fakes.activities(),
+        **({} if sandboxed is None else {"workflow_runner": workflow_runner(sandboxed)}),
     ) as worker:
         yield worker
 
 
 def pyd_client(client: Client) -> Client:
-    """The client with the pydantic data converter."""
+    """The client with casework's data converter."""
     config = client.config()
-    config["data_converter"] = pydantic_data_converter
+    config["data_converter"] = DATA_CONVERTER
     return Client(**config)
 
 
@@ -227,6 +235,14 @@ async def start_case(
         # a short task timeout makes the retry come quickly
         task_timeout=timedelta(seconds=task_timeout),
     )
+
+
+async def finished(h: WorkflowHandle[Any, Any]) -> CaseView:
+    """Wait for the case to end; return its full last state (the ``state`` query of a
+    closed case: the workflow result is only a :class:`CaseResult`)."""
+    await h.result()
+    view: CaseView = await h.query(CaseWorkflow.state)
+    return view
 
 
 async def wait_for(

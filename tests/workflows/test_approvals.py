@@ -12,6 +12,7 @@ from tests.workflows.helpers import (
     Fakes,
     actor,
     definition,
+    finished,
     make_plan,
     running,
     start_case,
@@ -80,7 +81,7 @@ async def test_quorum_four_eyes_and_veto(client: Client, task_queue: str, fakes:
         await h.execute_update(
             CaseWorkflow.reject, _vote(h, "senior", "rex", 1, "regional-manager")
         )
-        final = await h.result()
+        final = await finished(h)
     assert final.status == "rejected"
     votes = [e for e in fakes.events(h.id) if e.kind == "approval_vote"]
     assert votes[-1].details["veto"] is True
@@ -109,7 +110,7 @@ async def test_all_with_changes_requested(client: Client, task_queue: str, fakes
             CaseWorkflow.approve,
             TaskAction(task_id=f"{h.id}.senior.1", actor=actor("dora", "coordinator")),
         )
-        final = await h.result()
+        final = await finished(h)
     assert final.status == "completed"
 
 
@@ -140,7 +141,7 @@ async def test_quorum_infeasible_and_auto_decision(
         h = await start_case(client, plan, task_queue, {"customer": "Ann"})
         assert (await h.result()).status == "rejected"
         h2 = await start_case(client, auto, task_queue, {"customer": "Ann"})
-        final = await h2.result()
+        final = await finished(h2)
     assert final.status == "completed"
     assert final.closed_at is not None
     assert (final.closed_at - final.opened_at).total_seconds() == pytest.approx(2 * 86400, abs=2)

@@ -10,7 +10,10 @@ from tests.workflows.helpers import Fakes, actor, definition, make_plan, running
 from workflows.case import CaseWorkflow
 
 
-async def test_task_flow(client: Client, task_queue: str, fakes: Fakes) -> None:
+@pytest.mark.parametrize("sandboxed", [None, True, False], ids=["sdk", "sandboxed", "unsandboxed"])
+async def test_task_flow(
+    client: Client, task_queue: str, fakes: Fakes, sandboxed: bool | None
+) -> None:
     plan = make_plan(
         definition(
             [
@@ -60,7 +63,7 @@ async def test_task_flow(client: Client, task_queue: str, fakes: Fakes) -> None:
             },
         )
     )
-    async with running(client, task_queue, fakes):
+    async with running(client, task_queue, fakes, sandboxed=sandboxed):
         h = await start_case(
             client,
             plan,

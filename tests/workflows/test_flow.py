@@ -14,6 +14,7 @@ from tests.workflows.helpers import (
     Fakes,
     actor,
     definition,
+    finished,
     make_plan,
     running,
     start_case,
@@ -76,7 +77,7 @@ async def test_parallel_joins(
             await h.execute_update(
                 CaseWorkflow.complete, TaskAction(task_id=f"{h.id}.{b}-work.1", actor=FRED)
             )
-        final = await h.result()
+        final = await finished(h)
     states = {t.step_id[0]: t.state for t in final.tasks}
     assert "d" not in states  # skipped branch: its when was false
     assert sorted(k for k, v in states.items() if v == "completed") == complete
@@ -122,9 +123,9 @@ async def test_wait_event_and_timeout(client: Client, task_queue: str, fakes: Fa
         await h.signal(
             "customer_replied", OutsideEvent(payload={"confirmed": True, "comment": "thanks"})
         )
-        final = await h.result()
+        final = await finished(h)
         h2 = await start_case(client, plan, task_queue, {"customer": "Bob"})
-        timed_out = await h2.result()
+        timed_out = await finished(h2)
     assert final.status == "resolved"
     assert final.data["flag"] is True
     assert final.data["note"] == "thanks"
@@ -178,9 +179,9 @@ async def test_subprocess_wait_and_fire_and_forget(
     assert child.process == "child-proc"
     async with running(client, task_queue, fakes):
         h = await start_case(client, parent, task_queue, {"customer": "Ann"})
-        final = await h.result()
+        final = await finished(h)
         later = client.get_workflow_handle_for(CaseWorkflow.run, f"{h.id}-later-1")
-        other = await later.result()
+        other = await finished(later)
     assert final.data["note"] == "child of P"
     assert other.status == "completed"
     assert other.parent_case_id == h.id
@@ -295,7 +296,7 @@ async def test_task_timeout_reminders_and_routing(
             CaseWorkflow.complete,
             TaskAction(task_id=f"{h.id}.slow.1", actor=actor("rita", "frontline")),
         )
-        final = await h.result()
+        final = await finished(h)
     assert final.status == "closed"
     assert final.tasks[1].state == "expired"
     assert fakes.notes[0].recipient == "rita"
@@ -336,7 +337,7 @@ async def test_an_event_before_its_wait_step_is_kept(
         await h.execute_update(
             CaseWorkflow.complete, TaskAction(task_id=f"{h.id}.ask.1", actor=fred)
         )
-        final = await h.result()
+        final = await finished(h)
     assert (final.status, final.data["note"]) == ("resolved", "already sorted")
     received = [e for e in fakes.events(h.id) if e.kind == "signal_received"]
     assert [e.details.get("kept") for e in received] == [True, None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
 
-from tests.workflows.helpers import Fakes, definition, make_plan, running, start_case
+from tests.workflows.helpers import Fakes, definition, finished, make_plan, running, start_case
 
 ACTIONS = [
     {"id": f"a{i}", "kind": "action", "activity": "billing.issue_refund", "input": {"amount": "1"}}
@@ -32,7 +32,7 @@ async def test_a_chain_of_actions_is_projected_once(
     plan = make_plan(definition(CHAIN))
     async with running(client, task_queue, fakes):
         h = await start_case(client, plan, task_queue, {"customer": "Ann"})
-        final = await h.result()
+        final = await finished(h)
     assert final.status == "resolved"
     assert len(fakes.batches) == 1, "no settle point before the end: one batch"
     [batch] = fakes.batches
@@ -48,7 +48,7 @@ async def test_records_failure_falls_back_to_a_durable_activity(
     fakes.project_failures = 1  # the local attempt fails once; the retried activity succeeds
     async with running(client, task_queue, fakes):
         h = await start_case(client, plan, task_queue, {"customer": "Ann"})
-        final = await h.result()
+        final = await finished(h)
     assert final.status == "resolved"
     assert [e.seq for e in fakes.events(h.id)] == list(range(1, final.last_seq + 1))
     markers, scheduled = await _history_counts(h)
@@ -82,7 +82,7 @@ async def test_an_update_is_answered_before_the_records_write(
         await h.execute_update(
             CaseWorkflow.complete, TaskAction(task_id=f"{h.id}.triage.1", actor=fred)
         )
-        final = await h.result()
+        final = await finished(h)
     assert final.status == "resolved"
     assert [e.seq for e in fakes.events(h.id)] == list(range(1, final.last_seq + 1))
     _, scheduled = await _history_counts(h)

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from casework.contracts import CaseView
+from casework.contracts import CaseResult
+from casework.converter import DATA_CONVERTER
 from casework.language.plan import Plan
 from casework.records.rebuild import replay_batches
 from casework.registry import REGISTRY
@@ -45,7 +45,7 @@ async def test_replay(name: str) -> None:
         REGISTRY.put(Plan.model_validate(raw))
     text = (HISTORIES / f"{name}.json").read_text()
     history = WorkflowHistory.from_json(f"replay-{name}", text)
-    replayer = Replayer(workflows=[CaseWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=[CaseWorkflow], data_converter=DATA_CONVERTER)
     result = await replayer.replay_workflow(history)
     assert result.replay_failure is None
 
@@ -65,6 +65,8 @@ async def test_replay_recovers_the_projection(name: str) -> None:
     completed = history.events[-1]
     if completed.HasField("workflow_execution_completed_event_attributes"):
         [payload] = completed.workflow_execution_completed_event_attributes.result.payloads
-        [final] = pydantic_data_converter.payload_converter.from_payloads([payload], [CaseView])
+        [final] = DATA_CONVERTER.payload_converter.from_payloads([payload], [CaseResult])
         assert batches[-1].snapshot.status == final.status
+        assert batches[-1].snapshot.outcome == final.outcome
+        assert batches[-1].snapshot.data == final.data
         assert batches[-1].events[-1].kind == "case_ended"

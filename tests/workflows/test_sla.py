@@ -17,6 +17,7 @@ from tests.workflows.helpers import (
     Fakes,
     actor,
     definition,
+    finished,
     make_plan,
     running,
     start_case,
@@ -173,7 +174,7 @@ async def test_pause_while_waiting_for_customer(
             CaseWorkflow.complete,
             TaskAction(task_id=f"{h.id}.work.1", actor=actor("fred", "frontline")),
         )
-        final = await h.result()
+        final = await finished(h)
     assert final.sla_state == "met"
     assert final.first_response_at is not None
     kinds = [e.kind for e in fakes.events(h.id)]

@@ -13,6 +13,7 @@ from tests.workflows.helpers import (
     Fakes,
     actor,
     definition,
+    finished,
     make_plan,
     running,
     stable,
@@ -214,7 +215,7 @@ async def test_case_validators(client: Client, task_queue: str, fakes: Fakes) ->
             CaseWorkflow.cancel, CaseAction(actor=actor("olga"), reason="duplicate")
         )
         assert view.status == "cancelled"
-        final = await h.result()
+        final = await finished(h)
     assert final.status == "cancelled"
     assert final.tasks[0].state == "cancelled"
     kinds = fakes.kinds(h.id)
