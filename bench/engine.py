@@ -372,9 +372,9 @@ def report(out: dict[str, Any]) -> None:
 def main() -> int:
     """Parse options, run, report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=30, help="cases per throughput round")
-    parser.add_argument("--rounds", type=int, default=2, help="throughput rounds per variant")
-    parser.add_argument("--updates", type=int, default=40, help="cases for the Update latency")
+    parser.add_argument("--n", type=int, default=60, help="cases per throughput round")
+    parser.add_argument("--rounds", type=int, default=3, help="throughput rounds per variant")
+    parser.add_argument("--updates", type=int, default=100, help="cases for the Update latency")
     parser.add_argument(
         "--memory", type=int, default=500, help="waiting cases for the memory figure"
     )

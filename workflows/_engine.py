@@ -79,6 +79,8 @@ class EngineBase:
         self.failure: BaseException | None = None
         self.end_request: tuple[str, str | None, str | None, str] | None = None
         self.tail: list[CaseEvent] = []
+        # history length of the workflow task that answers an Update (see emit)
+        self.answering_at: int | None = None
         self.projected_seq = state.pending[0].seq - 1 if state.pending else state.seq
 
     # --- basics -------------------------------------------------------------------------
@@ -98,8 +100,10 @@ class EngineBase:
         **details: Any,
     ) -> None:
         """Append an event to the timeline (projected later by the projector)."""
+        length = workflow.info().get_current_history_length()
         if workflow.current_update_info() is not None:
             self.from_outside = True  # someone waits for this Update's answer
+            self.answering_at = length
         self.st.seq += 1
         self.st.pending.append(
             CaseEvent(
@@ -112,7 +116,11 @@ class EngineBase:
                 details=_jsonable({k: v for k, v in details.items() if v is not None}),
             )
         )
-        self.upsert_search_attributes()
+        # An upsert in the workflow task that answers an Update makes the person wait
+        # for it (4 ms of a 19 ms claim here): what changed is upserted in the next
+        # workflow task (the records write's completion, or any later event).
+        if self.answering_at != length:
+            self.upsert_search_attributes()
 
     def activation(self, **extra: Any) -> dict[str, Any]:
         """CEL variables for the case as it is now."""
@@ -296,6 +304,8 @@ class EngineBase:
             finally:
                 self.projecting = False
             del self.st.pending[: len(batch)]
+            if self.answering_at != workflow.info().get_current_history_length():
+                self.upsert_search_attributes()  # what an Update's answer left out
             self.projected_seq = batch[-1].seq
             self.tail = [*self.tail, *batch][-ENGINE.timeline_tail :]
             del batch

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
 
@@ -87,3 +89,46 @@ async def test_an_update_is_answered_before_the_records_write(
     assert [e.seq for e in fakes.events(h.id)] == list(range(1, final.last_seq + 1))
     _, scheduled = await _history_counts(h)
     assert scheduled >= 2  # the claim's batch and the completion's
+
+
+async def test_an_update_answer_leaves_the_upsert_to_the_next_task(
+    client: Client, task_queue: str, fakes: Fakes
+) -> None:
+    """The claim's workflow task has no search-attribute upsert (the person would wait
+    for it); CaseAssignee is upserted once the claim's records write completes."""
+    from temporalio.common import SearchAttributeKey
+
+    from casework.contracts import TaskAction
+    from tests.workflows.helpers import actor, wait_task
+    from workflows.case import CaseWorkflow
+
+    plan = make_plan(
+        definition(
+            [
+                {"id": "triage", "kind": "task", "assign": {"role": "frontline"}},
+                {"id": "fine", "kind": "end", "status": "resolved", "outcome": "done"},
+            ]
+        )
+    )
+    assignee = SearchAttributeKey.for_keyword("CaseAssignee")
+    async with running(client, task_queue, fakes):
+        h = await start_case(client, plan, task_queue, {"customer": "Ann"})
+        await wait_task(h, f"{h.id}.triage.1")
+        fred = actor("fred", "frontline")
+        await h.execute_update(
+            CaseWorkflow.claim, TaskAction(task_id=f"{h.id}.triage.1", actor=fred)
+        )
+
+        for _ in range(100):
+            if (await h.describe()).typed_search_attributes.get(assignee) == "fred":
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("CaseAssignee was never upserted")
+        kinds = [e.event_type async for e in h.fetch_history_events()]
+    accepted = kinds.index(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED)
+    answered = kinds.index(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED)
+    upsert = kinds.index(EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, answered)
+    project_done = kinds.index(EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, answered)
+    assert accepted < answered < project_done < upsert
+    assert EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES not in kinds[accepted:answered]
