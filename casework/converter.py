@@ -13,8 +13,15 @@
 from __future__ import annotations
 
 import temporalio.api.failure.v1
-from temporalio.contrib.pydantic import PydanticPayloadConverter, ToJsonOptions
-from temporalio.converter import DataConverter, DefaultFailureConverter, PayloadConverter
+from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter, ToJsonOptions
+from temporalio.converter import (
+    CompositePayloadConverter,
+    DataConverter,
+    DefaultFailureConverter,
+    DefaultPayloadConverter,
+    JSONPlainPayloadConverter,
+    PayloadConverter,
+)
 from temporalio.exceptions import ApplicationError
 
 #: ``ApplicationError.type`` values sent without a stack trace.
@@ -36,11 +43,23 @@ class QuietRejectionsFailureConverter(DefaultFailureConverter):
         super().to_failure(exception, payload_converter, failure)
 
 
-class CompactPydanticPayloadConverter(PydanticPayloadConverter):
-    """Pydantic payloads that leave out the fields never set."""
+#: One JSON converter (and so one cache of pydantic type adapters) per process. The
+#: SDK builds a payload converter for every workflow and every activation; each
+#: ``PydanticPayloadConverter`` would bring its own adapter cache, so every cached
+#: case kept its own compiled adapters (and rebuilt them in each workflow task).
+_JSON = PydanticJSONPlainPayloadConverter(ToJsonOptions(exclude_unset=True))
+
+
+class CompactPydanticPayloadConverter(CompositePayloadConverter):
+    """Pydantic payloads that leave out the fields never set, one adapter cache shared."""
 
     def __init__(self) -> None:
-        super().__init__(ToJsonOptions(exclude_unset=True))
+        super().__init__(
+            *(
+                _JSON if isinstance(c, JSONPlainPayloadConverter) else c
+                for c in DefaultPayloadConverter.default_encoding_payload_converters
+            )
+        )
 
 
 DATA_CONVERTER = DataConverter(
