@@ -32,3 +32,15 @@ def _isolated_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pat
         else:
             os.environ[name] = value
     get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _registry_restored() -> Iterator[None]:
+    """Leave the process-wide plan registry as each test found it (tests register plans)."""
+    from casework.registry import REGISTRY
+
+    known = REGISTRY.plans()
+    yield
+    REGISTRY.clear()
+    for plan in known:
+        REGISTRY.put(plan)
