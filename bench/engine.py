@@ -62,11 +62,13 @@ async def _interpreter_vs_handwritten(
     await throughput(lambda: start_handwritten(client, case_ids(10, "V"), queue))
     cw: list[float] = []
     hw: list[float] = []
+    cpu: dict[str, list[float]] = {"cw": [], "hw": []}
     cw_handles: list[Any] = []
     hw_handles: list[Any] = []
     for i in range(rounds):
         # ABBA order: the server slows as its file grows, so neither side always goes first
         for kind in ("cw", "hw") if i % 2 == 0 else ("hw", "cw"):
+            cpu0 = time.process_time()
             if kind == "cw":
                 rate, cw_handles = await throughput(
                     lambda: start_cases(client, five, case_ids(n, "E"), queue, {"customer": "acme"})
@@ -77,9 +79,13 @@ async def _interpreter_vs_handwritten(
                     lambda: start_handwritten(client, case_ids(n, "H"), queue)
                 )
                 hw.append(rate)
+            # this process: the worker and the client (same client work for both)
+            cpu[kind].append((time.process_time() - cpu0) / n * 1000)
     cw_events, cw_bytes = await history_size(cw_handles)
     hw_events, hw_bytes = await history_size(hw_handles)
     out.update(
+        interpreter_cpu_ms_per_case=statistics.median(cpu["cw"]),
+        handwritten_cpu_ms_per_case=statistics.median(cpu["hw"]),
         interpreter_cases_per_s=statistics.median(cw),
         handwritten_cases_per_s=statistics.median(hw),
         interpreter_history_events=cw_events,
@@ -341,6 +347,10 @@ def report(out: dict[str, Any]) -> None:
     rows = [
         Row("interpreter cases/s (5 actions)", f"{out['interpreter_cases_per_s']:.1f}"),
         Row("hand-written cases/s", f"{out['handwritten_cases_per_s']:.1f}"),
+        Row(
+            "worker+client CPU ms per case interp/hand",
+            f"{out['interpreter_cpu_ms_per_case']:.1f} / {out['handwritten_cpu_ms_per_case']:.1f}",
+        ),
         Row(
             "history events interpreter/hand",
             f"{out['interpreter_history_events']:.0f} / {out['handwritten_history_events']:.0f}",
