@@ -30,6 +30,10 @@ TUNED_DYNAMIC_CONFIG: tuple[str, ...] = (
 )
 
 
+#: Starts tried when the server loses a race for one of its own random ports.
+START_ATTEMPTS = 3
+
+
 @dataclass
 class ServerOptions:
     """How to start ``temporal server start-dev``.
@@ -146,11 +150,31 @@ class DevServer:
             )
         if self.opts.db_file is not None:
             self.opts.db_file.parent.mkdir(parents=True, exist_ok=True)
+        for attempt in range(START_ATTEMPTS):
+            self._spawn()
+            assert self.process is not None
+            try:
+                await _race_exit(
+                    self.process, wait_for_temporal(self.address, self.opts.namespace, timeout)
+                )
+                return
+            except EngineUnavailableError:
+                self.stop()
+                # The CLI picks its HTTP and metrics ports itself, at random: one that
+                # another process takes in the meantime fails the start. Try again.
+                if attempt + 1 < START_ATTEMPTS and lost_port_race(self.opts.log_file):
+                    continue
+                raise
+            except BaseException:
+                self.stop()
+                raise
+
+    def _spawn(self) -> None:
         out: IO[bytes] | int = subprocess.DEVNULL
         if self.opts.log_file is not None:
             self.opts.log_file.parent.mkdir(parents=True, exist_ok=True)
             self._log = out = self.opts.log_file.open("ab")
-        self.process = subprocess.Popen(  # noqa: ASYNC220 - returns at once
+        self.process = subprocess.Popen(
             server_command(self.opts),
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -158,13 +182,6 @@ class DevServer:
             start_new_session=True,
             env=os.environ.copy(),
         )
-        try:
-            await _race_exit(
-                self.process, wait_for_temporal(self.address, self.opts.namespace, timeout)
-            )
-        except BaseException:
-            self.stop()
-            raise
 
     def stop(self, timeout: float = 15.0) -> None:
         """Stop the server (SIGTERM, then SIGKILL after ``timeout`` seconds)."""
@@ -200,6 +217,15 @@ async def _race_exit(proc: subprocess.Popen[bytes], waiting: Coroutine[Any, Any,
             )
         await asyncio.wait([task], timeout=0.2)
     task.result()
+
+
+def lost_port_race(log_file: Path | None) -> bool:
+    """Whether the server's last words (the tail of ``log_file``) were a port taken."""
+    if log_file is None or not log_file.exists():
+        return False
+    with log_file.open("rb") as f:
+        f.seek(max(0, log_file.stat().st_size - 4096))
+        return b"bind: address already in use" in f.read()
 
 
 def _port_in_use(ip: str, port: int) -> bool:
