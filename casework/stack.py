@@ -344,6 +344,9 @@ async def run_stack(
             installed.append(sig)
     try:
         await stack.start(say=say)
+        from workers.worker import freeze_startup_heap
+
+        freeze_startup_heap()
         if on_ready is not None:
             on_ready(stack)
         await stop.wait()

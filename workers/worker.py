@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import gc
 import logging
 import signal
 from collections.abc import Callable, Sequence
@@ -226,6 +227,19 @@ def build_worker(
     )
 
 
+def freeze_startup_heap() -> None:
+    """Move everything alive after start-up out of the garbage collector's sight.
+
+    Plans, compiled schemas, SQLAlchemy metadata and the imported modules are about
+    150,000 objects that live as long as the process; each full collection walked
+    them all, a 70-110 ms pause for every case in flight (measured in a worker
+    process). Frozen, they are never scanned again; later objects are collected as
+    usual.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 async def run_worker(
     settings: Settings | None = None,
     *,
@@ -262,6 +276,7 @@ async def run_worker(
             installed.append(sig)
     try:
         async with worker:
+            freeze_startup_heap()
             log.info("worker polling %s with %d plans", settings.task_queue, len(REGISTRY.plans()))
             if on_ready is not None:
                 on_ready(worker)

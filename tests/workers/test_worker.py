@@ -53,3 +53,15 @@ def test_workers_run_unsandboxed_unless_asked(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("CASEWORK_WORKER_SANDBOX", "true")
     assert Settings().worker_sandbox is True
     assert isinstance(workflow_runner(True), SandboxedWorkflowRunner)
+
+
+def test_the_startup_heap_is_frozen_out_of_the_collector() -> None:
+    import gc
+
+    from workers.worker import freeze_startup_heap
+
+    try:
+        freeze_startup_heap()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
