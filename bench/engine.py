@@ -50,7 +50,7 @@ from casework.language.compiler import load_plans
 from casework.language.plan import Plan
 from casework.records.db import make_engine, upgrade
 from casework.settings import PROJECT_ROOT, Settings
-from workers.worker import build_worker, case_workflow
+from workers.worker import build_worker, case_workflow, freeze_startup_heap
 
 SHIPPED = sorted(p.stem for p in (PROJECT_ROOT / "definitions").glob("*.yaml"))
 
@@ -213,6 +213,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             client, settings, list(plans.values()), engine=engine, workflows=workflows
         )
         async with worker:
+            freeze_startup_heap()  # as `casework up` and `casework worker` do
             say("interpreter vs hand-written on the tuned server")
             await _interpreter_vs_handwritten(client, five, queue, args.n, args.rounds, out)
             out["tuned_latency_ms"] = await _latency(client, five, queue, 10)
