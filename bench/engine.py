@@ -41,6 +41,7 @@ from _bench_util import (
     worker_process,
     workspace,
 )
+from _engine_report import report
 from _handwritten import HandWrittenCase
 
 from casework.client import actor_for, task_action
@@ -60,29 +61,24 @@ async def _interpreter_vs_handwritten(
 ) -> None:
     await throughput(lambda: start_cases(client, five, case_ids(10, "W"), queue, {"customer": "w"}))
     await throughput(lambda: start_handwritten(client, case_ids(10, "V"), queue))
-    cw: list[float] = []
-    hw: list[float] = []
+    starts: dict[str, Any] = {
+        "cw": lambda: start_cases(client, five, case_ids(n, "E"), queue, {"customer": "acme"}),
+        "hw": lambda: start_handwritten(client, case_ids(n, "H"), queue),
+    }
+    rates: dict[str, list[float]] = {"cw": [], "hw": []}
     cpu: dict[str, list[float]] = {"cw": [], "hw": []}
-    cw_handles: list[Any] = []
-    hw_handles: list[Any] = []
+    handles: dict[str, list[Any]] = {}
     for i in range(rounds):
         # ABBA order: the server slows as its file grows, so neither side always goes first
         for kind in ("cw", "hw") if i % 2 == 0 else ("hw", "cw"):
             cpu0 = time.process_time()
-            if kind == "cw":
-                rate, cw_handles = await throughput(
-                    lambda: start_cases(client, five, case_ids(n, "E"), queue, {"customer": "acme"})
-                )
-                cw.append(rate)
-            else:
-                rate, hw_handles = await throughput(
-                    lambda: start_handwritten(client, case_ids(n, "H"), queue)
-                )
-                hw.append(rate)
+            rate, handles[kind] = await throughput(starts[kind])
+            rates[kind].append(rate)
             # this process: the worker and the client (same client work for both)
             cpu[kind].append((time.process_time() - cpu0) / n * 1000)
-    cw_events, cw_bytes = await history_size(cw_handles)
-    hw_events, hw_bytes = await history_size(hw_handles)
+    cw_events, cw_bytes = await history_size(handles["cw"])
+    hw_events, hw_bytes = await history_size(handles["hw"])
+    cw, hw = rates["cw"], rates["hw"]
     out.update(
         interpreter_cpu_ms_per_case=statistics.median(cpu["cw"]),
         handwritten_cpu_ms_per_case=statistics.median(cpu["hw"]),
@@ -319,72 +315,6 @@ async def tuning(args: argparse.Namespace) -> dict[str, Any]:
 def say(message: str) -> None:
     """Progress on stderr."""
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-GOALS: list[tuple[str, str, str, Any]] = [
-    ("throughput_ratio", "interpreter / hand-written cases/s", ">= 0.95", lambda v: v >= 0.95),
-    (
-        "history_bytes_ratio",
-        "history bytes interpreter / hand-written",
-        "<= 1.10",
-        lambda v: v <= 1.10,
-    ),
-    ("tuned_vs_default_throughput", "tuned / default server cases/s", ">= 2.5", lambda v: v >= 2.5),
-    ("update_p50_ms", "task Update p50 (ms)", "<= 15", lambda v: v <= 15),
-    ("update_p95_ms", "task Update p95 (ms)", "<= 25", lambda v: v <= 25),
-    ("rejected_p95_ms", "rejected Update p95 (ms)", "<= 15", lambda v: v <= 15),
-    ("memory_per_waiting_case_kb", "worker KB per waiting case", "<= 80", lambda v: v <= 80),
-    (
-        "memory_per_waiting_case_kb_sandboxed",
-        "same, --sandbox worker",
-        "<= 80",
-        lambda v: v <= 80,
-    ),
-]
-
-
-def report(out: dict[str, Any]) -> None:
-    """Print the table, then the JSON line."""
-    rows = [
-        Row("interpreter cases/s (5 actions)", f"{out['interpreter_cases_per_s']:.1f}"),
-        Row("hand-written cases/s", f"{out['handwritten_cases_per_s']:.1f}"),
-        Row(
-            "worker+client CPU ms per case interp/hand",
-            f"{out['interpreter_cpu_ms_per_case']:.1f} / {out['handwritten_cpu_ms_per_case']:.1f}",
-        ),
-        Row(
-            "history events interpreter/hand",
-            f"{out['interpreter_history_events']:.0f} / {out['handwritten_history_events']:.0f}",
-        ),
-        Row(
-            "history bytes interpreter/hand",
-            f"{out['interpreter_history_bytes']:.0f} / {out['handwritten_history_bytes']:.0f}",
-        ),
-        Row("default server cases/s", f"{out['default_cases_per_s']:.1f}"),
-        Row(
-            "latency tuned / default (ms)",
-            f"{out['tuned_latency_ms']:.0f} / {out['default_latency_ms']:.0f}",
-        ),
-        Row("latency ratio default/tuned", f"{out['tuned_vs_default_latency']:.2f}"),
-    ]
-    goals: dict[str, bool] = {}
-    for key, label, goal, check in GOALS:
-        met = bool(check(out[key]))
-        goals[key] = met
-        rows.append(Row(label, f"{out[key]:.2f}", goal, met))
-    for name, figures in out["per_process"].items():
-        if "error" in figures:
-            rows.append(Row(f"history {name}", f"error: {figures['error'][:60]}"))
-        else:
-            rows.append(
-                Row(
-                    f"history {name}",
-                    f"{figures['events']} ev, {figures['bytes']} B ({str(figures['ended'])[:40]})",
-                )
-            )
-    print_table(rows)
-    out["goals_met"] = goals
-    print(json.dumps(out, default=str, sort_keys=True))
 
 
 def main() -> int:

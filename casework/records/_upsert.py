@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 #: Rows per statement: keeps SQLite under its bound-parameter limit.
 CHUNK = 200
 
+#: ``SET column = excluded.column`` of an upsert, per (dialect, table, columns).
 _SET: dict[tuple[str, str, tuple[str, ...]], dict[str, Any]] = {}
 
 
@@ -40,8 +41,7 @@ def _written(conn: Connection, stmt: Any, rows: Sequence[dict[str, Any]]) -> int
     # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT DO NOTHING
     written = 0
     for part in chunks(rows):
-        params = part[0] if len(part) == 1 else list(part)
-        written += len(conn.execute(stmt, params).all())
+        written += len(conn.execute(stmt, list(part)).all())
     return written
 
 

@@ -6,14 +6,29 @@ import asyncio
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
+from temporalio.common import SearchAttributeKey
 
-from tests.workflows.helpers import Fakes, definition, finished, make_plan, running, start_case
+from casework.contracts import TaskAction
+from tests.workflows.helpers import (
+    Fakes,
+    actor,
+    definition,
+    finished,
+    make_plan,
+    running,
+    start_case,
+    wait_task,
+)
+from workflows.case import CaseWorkflow
 
 ACTIONS = [
     {"id": f"a{i}", "kind": "action", "activity": "billing.issue_refund", "input": {"amount": "1"}}
     for i in range(5)
 ]
-CHAIN = [*ACTIONS, {"id": "fine", "kind": "end", "status": "resolved", "outcome": "done"}]
+END = {"id": "fine", "kind": "end", "status": "resolved", "outcome": "done"}
+CHAIN = [*ACTIONS, END]
+#: One task for a frontline person, then the end.
+TRIAGE = [{"id": "triage", "kind": "task", "assign": {"role": "frontline"}}, END]
 
 
 async def _history_counts(h: WorkflowHandle[object, object]) -> tuple[int, int]:
@@ -61,18 +76,7 @@ async def test_an_update_is_answered_before_the_records_write(
     client: Client, task_queue: str, fakes: Fakes
 ) -> None:
     """The batch an Update leaves goes as a regular activity: the answer does not wait."""
-    from casework.contracts import TaskAction
-    from tests.workflows.helpers import actor, wait_task
-    from workflows.case import CaseWorkflow
-
-    plan = make_plan(
-        definition(
-            [
-                {"id": "triage", "kind": "task", "assign": {"role": "frontline"}},
-                {"id": "fine", "kind": "end", "status": "resolved", "outcome": "done"},
-            ]
-        )
-    )
+    plan = make_plan(definition(TRIAGE))
     async with running(client, task_queue, fakes):
         h = await start_case(client, plan, task_queue, {"customer": "Ann"})
         await wait_task(h, f"{h.id}.triage.1")
@@ -96,20 +100,7 @@ async def test_an_update_answer_leaves_the_upsert_to_the_next_task(
 ) -> None:
     """The claim's workflow task has no search-attribute upsert (the person would wait
     for it); CaseAssignee is upserted once the claim's records write completes."""
-    from temporalio.common import SearchAttributeKey
-
-    from casework.contracts import TaskAction
-    from tests.workflows.helpers import actor, wait_task
-    from workflows.case import CaseWorkflow
-
-    plan = make_plan(
-        definition(
-            [
-                {"id": "triage", "kind": "task", "assign": {"role": "frontline"}},
-                {"id": "fine", "kind": "end", "status": "resolved", "outcome": "done"},
-            ]
-        )
-    )
+    plan = make_plan(definition(TRIAGE))
     assignee = SearchAttributeKey.for_keyword("CaseAssignee")
     async with running(client, task_queue, fakes):
         h = await start_case(client, plan, task_queue, {"customer": "Ann"})

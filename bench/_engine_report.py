@@ -1,0 +1,73 @@
+"""The results table and JSON line of ``bench/engine.py``, with its goals."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from _bench_util import Row, print_table
+
+GOALS: list[tuple[str, str, str, Any]] = [
+    ("throughput_ratio", "interpreter / hand-written cases/s", ">= 0.95", lambda v: v >= 0.95),
+    (
+        "history_bytes_ratio",
+        "history bytes interpreter / hand-written",
+        "<= 1.10",
+        lambda v: v <= 1.10,
+    ),
+    ("tuned_vs_default_throughput", "tuned / default server cases/s", ">= 2.5", lambda v: v >= 2.5),
+    ("update_p50_ms", "task Update p50 (ms)", "<= 15", lambda v: v <= 15),
+    ("update_p95_ms", "task Update p95 (ms)", "<= 25", lambda v: v <= 25),
+    ("rejected_p95_ms", "rejected Update p95 (ms)", "<= 15", lambda v: v <= 15),
+    ("memory_per_waiting_case_kb", "worker KB per waiting case", "<= 80", lambda v: v <= 80),
+    (
+        "memory_per_waiting_case_kb_sandboxed",
+        "same, --sandbox worker",
+        "<= 80",
+        lambda v: v <= 80,
+    ),
+]
+
+
+def report(out: dict[str, Any]) -> None:
+    """Print the table, then the JSON line."""
+    rows = [
+        Row("interpreter cases/s (5 actions)", f"{out['interpreter_cases_per_s']:.1f}"),
+        Row("hand-written cases/s", f"{out['handwritten_cases_per_s']:.1f}"),
+        Row(
+            "worker+client CPU ms per case interp/hand",
+            f"{out['interpreter_cpu_ms_per_case']:.1f} / {out['handwritten_cpu_ms_per_case']:.1f}",
+        ),
+        Row(
+            "history events interpreter/hand",
+            f"{out['interpreter_history_events']:.0f} / {out['handwritten_history_events']:.0f}",
+        ),
+        Row(
+            "history bytes interpreter/hand",
+            f"{out['interpreter_history_bytes']:.0f} / {out['handwritten_history_bytes']:.0f}",
+        ),
+        Row("default server cases/s", f"{out['default_cases_per_s']:.1f}"),
+        Row(
+            "latency tuned / default (ms)",
+            f"{out['tuned_latency_ms']:.0f} / {out['default_latency_ms']:.0f}",
+        ),
+        Row("latency ratio default/tuned", f"{out['tuned_vs_default_latency']:.2f}"),
+    ]
+    goals: dict[str, bool] = {}
+    for key, label, goal, check in GOALS:
+        met = bool(check(out[key]))
+        goals[key] = met
+        rows.append(Row(label, f"{out[key]:.2f}", goal, met))
+    for name, figures in out["per_process"].items():
+        if "error" in figures:
+            rows.append(Row(f"history {name}", f"error: {figures['error'][:60]}"))
+        else:
+            rows.append(
+                Row(
+                    f"history {name}",
+                    f"{figures['events']} ev, {figures['bytes']} B ({str(figures['ended'])[:40]})",
+                )
+            )
+    print_table(rows)
+    out["goals_met"] = goals
+    print(json.dumps(out, default=str, sort_keys=True))
