@@ -76,6 +76,10 @@ class EngineBase:
         self.projecting = False
         self.closing = False
         self.sla_dirty = False
+        # the projector and the SLA loop run only while they have work: a case waiting on
+        # people holds no coroutines of theirs (about 4.5 KB each in a worker)
+        self.projector_task: asyncio.Task[None] | None = None
+        self.sla_task: asyncio.Task[None] | None = None
         self.failure: BaseException | None = None
         self.end_request: tuple[str, str | None, str | None, str] | None = None
         self.tail: list[CaseEvent] = []
@@ -115,6 +119,7 @@ class EngineBase:
                 details=_jsonable({k: v for k, v in details.items() if v is not None}),
             )
         )
+        self.wake_projector()
         self.upsert_unless_answering()
 
     def activation(self, **extra: Any) -> dict[str, Any]:
@@ -275,15 +280,32 @@ class EngineBase:
         timers, child cases): the moment to bring the records up to date."""
         return self.activities == 0 and all(t.waiting for t in self.live_tokens())
 
+    def wake_projector(self) -> None:
+        """Start the projector if events wait for it and it is not running."""
+        if self.projector_task is None and self.st.pending:
+            self.projector_task = asyncio.create_task(self.projector())
+
+    async def projector_stopped(self) -> None:
+        """Wait for a running projector to return (it does once the case is closing)."""
+        if self.projector_task is not None:
+            await self.projector_task
+
     async def projector(self) -> None:
         """Send pending events with a snapshot to ``records.project``.
 
         A batch goes when the case settles or closes, or when the pending events
         fill a batch; a chain of automatic steps is so recorded in one batch, as a
         local activity whose input stays out of the history (``casework records
-        rebuild`` replays the history to recover the batches).
+        rebuild`` replays the history to recover the batches). It returns when no
+        event is left; the next event starts it again (:meth:`wake_projector`).
         """
-        while True:
+        try:
+            await self._project_pending()
+        finally:
+            self.projector_task = None
+
+    async def _project_pending(self) -> None:
+        while self.st.pending:
             await workflow.wait_condition(
                 lambda: (
                     self.closing

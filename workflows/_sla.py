@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import math
@@ -60,7 +61,7 @@ class SlaMixin(EngineBase):
             self.emit("sla_met", clock=name, elapsed_seconds=new.elapsed_seconds)
         elif c.breached_at is None:
             self.emit("sla_breached", clock=name, deadline=new.breached_at)
-        self.sla_dirty = True
+        self.wake_sla()
 
     def pause_clocks(self, token: int, waiting_for: str | None) -> None:
         """Pause the clocks while ``token`` waits on someone the policy pauses for."""
@@ -74,7 +75,7 @@ class SlaMixin(EngineBase):
             self._put(new)
             if new.pauses == 1 and c.pauses == 0:
                 self.emit("sla_paused", clock=c.name, waiting_for=waiting_for)
-        self.sla_dirty = True
+        self.wake_sla()
 
     def resume_clocks(self, token: int) -> None:
         """End ``token``'s pause; the clocks run again when no pause is left."""
@@ -87,7 +88,7 @@ class SlaMixin(EngineBase):
             self._put(new)
             if c.pauses == 1 and new.pauses == 0:
                 self.emit("sla_resumed", clock=c.name, deadline=new.deadline)
-        self.sla_dirty = True
+        self.wake_sla()
 
     def apply_priority(self, priority: str, *, actor: str, reason: str | None) -> None:
         """Change the priority and recompute the clocks' targets (elapsed time is kept)."""
@@ -99,7 +100,7 @@ class SlaMixin(EngineBase):
             if target is not None:
                 self._put(sla.change_target(c, target, now, self.clock_cal(c)))
         self.emit("priority_changed", actor=actor, old=old, new=priority, reason=reason)
-        self.sla_dirty = True
+        self.wake_sla()
 
     # --- the loop ---------------------------------------------------------------------------
 
@@ -121,10 +122,28 @@ class SlaMixin(EngineBase):
                 items.append((due, 2, "level", level.level))
         return items
 
+    def wake_sla(self) -> None:
+        """Have the SLA loop look at the clocks again (starting it if it is not running)."""
+        self.sla_dirty = True
+        if self.sla_task is None and not self.closing:
+            self.sla_task = asyncio.create_task(self.sla_loop())
+
     async def sla_loop(self) -> None:
-        """Fire at-risk, breach and ladder levels at their instants, each exactly once."""
+        """Fire at-risk, breach and ladder levels at their instants, each exactly once.
+
+        It returns when nothing is left to fire; a clock change starts it again
+        (:meth:`wake_sla`).
+        """
+        try:
+            await self._watch_clocks()
+        finally:
+            self.sla_task = None
+
+    async def _watch_clocks(self) -> None:
         while not self.closing:
             items = self._due_items()
+            if not items:
+                return
             now = workflow.now()
             due = sorted(i for i in items if i[0] <= now + _EPS)
             if due:
@@ -133,10 +152,8 @@ class SlaMixin(EngineBase):
                         await self._fire(at, kind, key)
                 continue
             self.sla_dirty = False
-            timeout = None
-            if items:
-                wait_s = (min(items)[0] - now).total_seconds()
-                timeout = math.ceil(wait_s * 1000) / 1000
+            wait_s = (min(items)[0] - now).total_seconds()
+            timeout = math.ceil(wait_s * 1000) / 1000
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(
                     lambda: self.sla_dirty or self.closing, timeout=timeout

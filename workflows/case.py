@@ -10,7 +10,6 @@ executors), :mod:`workflows._rules` (who may act), :mod:`workflows._data`
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 
 from temporalio import workflow
@@ -53,6 +52,8 @@ class CaseWorkflow(StepsMixin):
         if start.carried is not None:
             state = CaseState.model_validate(start.carried)
             state.runs += 1
+            # the worker keeps the input for the whole run: drop its copy of the state
+            start.carried = {}
         else:
             data = dict(start.data)
             try:
@@ -88,8 +89,8 @@ class CaseWorkflow(StepsMixin):
             )
             self.start_clocks()
             self.new_token(self.plan.definition.start or self.plan.definition.steps[0].id)
-        projector = asyncio.create_task(self.projector())
-        sla_loop = asyncio.create_task(self.sla_loop())
+        self.wake_projector()  # a continued run may carry events
+        self.wake_sla()
         for tok in self.live_tokens():
             if tok.parent is None:
                 self.spawn(tok)
@@ -103,7 +104,7 @@ class CaseWorkflow(StepsMixin):
                 )
             )
             if self.failure is not None:
-                await self._fail(self.failure, projector)
+                await self._fail(self.failure)
             if self.end_request is not None and not self.closing:
                 status, outcome, reason, actor = self.end_request
                 self.finish(status, outcome, reason, actor=actor, step=None)
@@ -116,8 +117,9 @@ class CaseWorkflow(StepsMixin):
         await workflow.wait_condition(workflow.all_handlers_finished)
         self.upsert_search_attributes()
         await self.flush()
-        sla_loop.cancel()
-        await projector
+        if self.sla_task is not None:
+            self.sla_task.cancel()
+        await self.projector_stopped()
         return self.result()
 
     def _over_budget(self) -> bool:
@@ -141,13 +143,13 @@ class CaseWorkflow(StepsMixin):
             )
         )
 
-    async def _fail(self, exc: BaseException, projector: asyncio.Task[None]) -> None:
+    async def _fail(self, exc: BaseException) -> None:
         if not isinstance(exc, ApplicationError):
             raise exc  # a bug: fail the workflow task so a fixed worker can retry it
         self.finish("failed", None, exc.message[:200], actor="system", step=None)
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self.flush()
-        await projector
+        await self.projector_stopped()
         raise exc
 
     # --- queries ----------------------------------------------------------------------------

@@ -18,8 +18,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 #: Rows per statement: keeps SQLite under its bound-parameter limit.
 CHUNK = 200
 
-#: ``SET column = excluded.column`` of an upsert, per (dialect, table, columns).
-_SET: dict[tuple[str, str, tuple[str, ...]], dict[str, Any]] = {}
+#: Built statements by (dialect, table, keys, updated columns, guard column). Building
+#: one (``on_conflict_do_update`` coerces every ``SET`` entry) cost as much as running
+#: it; a cached statement is also found at once in SQLAlchemy's compiled cache.
+_STATEMENTS: dict[tuple[str, Table, tuple[str, ...], tuple[str, ...] | None, str | None], Any] = {}
 
 
 def insert_for(conn: Connection, table: Table) -> Any:
@@ -54,11 +56,15 @@ def insert_ignore(
     """
     if not rows:
         return 0
-    stmt = (
-        insert_for(conn, table)
-        .on_conflict_do_nothing(index_elements=list(keys))
-        .returning(*(table.c[k] for k in keys))
-    )
+    cache_key = (conn.dialect.name, table, tuple(keys), None, None)
+    stmt = _STATEMENTS.get(cache_key)
+    if stmt is None:
+        stmt = (
+            insert_for(conn, table)
+            .on_conflict_do_nothing(index_elements=list(keys))
+            .returning(*(table.c[k] for k in keys))
+        )
+        _STATEMENTS[cache_key] = stmt
     return _written(conn, stmt, rows)
 
 
@@ -68,21 +74,30 @@ def upsert(
     rows: Sequence[dict[str, Any]],
     keys: Sequence[str],
     *,
-    where: Any = None,
+    newer: str | None = None,
 ) -> int:
-    """Insert ``rows`` or overwrite existing ones where ``where`` holds; return rows written.
+    """Insert ``rows`` or overwrite existing ones; return rows written.
 
-    Every row must have the same columns.
+    Args:
+        conn: An open connection (the caller owns the transaction).
+        table: The table.
+        rows: Rows with the same columns each.
+        keys: The conflict target (a unique constraint's columns).
+        newer: A column: overwrite a stored row only where the new row's value
+            of it is greater (a stale write leaves the row as it is).
     """
     if not rows:
         return 0
-    stmt = insert_for(conn, table)
     columns = tuple(sorted(set(rows[0]) - set(keys)))
-    update = _SET.get((conn.dialect.name, table.name, columns))
-    if update is None:  # building ``excluded`` copies every column: do it once
-        update = {name: stmt.excluded[name] for name in columns}
-        _SET[(conn.dialect.name, table.name, columns)] = update
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(keys), set_=update, where=where
-    ).returning(*(table.c[k] for k in keys))
+    cache_key = (conn.dialect.name, table, tuple(keys), columns, newer)
+    stmt = _STATEMENTS.get(cache_key)
+    if stmt is None:
+        stmt = insert_for(conn, table)
+        excluded = stmt.excluded
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={name: excluded[name] for name in columns},
+            where=None if newer is None else table.c[newer] < excluded[newer],
+        ).returning(*(table.c[k] for k in keys))
+        _STATEMENTS[cache_key] = stmt
     return _written(conn, stmt, rows)

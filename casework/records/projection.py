@@ -66,7 +66,7 @@ def apply_batch_on(conn: Connection, batch: ProjectionBatch) -> int:
         cases,
         [case_row(snapshot)],
         ["case_id"],
-        where=cases.c.last_seq < snapshot.last_seq,
+        newer="last_seq",
     )
     if applied:
         if snapshot.tasks:

@@ -264,6 +264,12 @@ async def wait_task(h: WorkflowHandle[CaseWorkflow, CaseView], task_id: str) -> 
     )
 
 
+async def coroutines(h: WorkflowHandle[Any, Any]) -> str:
+    """The stacks of the case's coroutines (Temporal's built-in ``__stack_trace`` query)."""
+    stack: str = await h.query("__stack_trace", result_type=str)
+    return stack
+
+
 async def stable(read: Callable[[], Awaitable[T]], *, every: float = 0.15) -> T:
     """Call ``read`` until two calls ``every`` seconds apart agree; return that value."""
     last = await read()

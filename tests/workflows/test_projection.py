@@ -12,10 +12,12 @@ from casework.contracts import TaskAction
 from tests.workflows.helpers import (
     Fakes,
     actor,
+    coroutines,
     definition,
     finished,
     make_plan,
     running,
+    stable,
     start_case,
     wait_task,
 )
@@ -123,3 +125,27 @@ async def test_an_update_answer_leaves_the_upsert_to_the_next_task(
     project_done = kinds.index(EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, answered)
     assert accepted < answered < project_done < upsert
     assert EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES not in kinds[accepted:answered]
+
+
+async def test_a_waiting_case_holds_no_projector(
+    client: Client, task_queue: str, fakes: Fakes
+) -> None:
+    """The projector runs while events wait to be recorded, then returns; the next event
+    starts it again. A case without clocks runs no SLA loop either."""
+    plan = make_plan(definition(TRIAGE))
+    async with running(client, task_queue, fakes):
+        h = await start_case(client, plan, task_queue, {"customer": "Ann"})
+        tid = f"{h.id}.triage.1"
+        await wait_task(h, tid)
+        await stable(lambda: coroutines(h))
+        idle = await coroutines(h)
+        assert "_run_token" in idle, idle  # the task step waits for people
+        assert "projector" not in idle and "sla_loop" not in idle, idle
+        fred = actor("fred", "frontline")
+        await h.execute_update(CaseWorkflow.claim, TaskAction(task_id=tid, actor=fred))
+        await stable(lambda: coroutines(h))
+        assert "projector" not in await coroutines(h)
+        assert any(e.kind == "task_claimed" for e in fakes.events(h.id)), "the claim is recorded"
+        await h.execute_update(CaseWorkflow.complete, TaskAction(task_id=tid, actor=fred))
+        final = await finished(h)
+    assert [e.seq for e in fakes.events(h.id)] == list(range(1, final.last_seq + 1))

@@ -16,10 +16,12 @@ from tests.workflows.helpers import (
     LONDON,
     Fakes,
     actor,
+    coroutines,
     definition,
     finished,
     make_plan,
     running,
+    stable,
     start_case,
     wait_for,
 )
@@ -150,10 +152,13 @@ async def test_pause_while_waiting_for_customer(
         view = await wait_for(h, lambda v: v.status == "waiting")
         assert {c.state for c in view.clocks} == {"paused"}
         assert all(c.deadline is None for c in view.clocks)
+        # nothing can fire while every clock is paused: no SLA loop is left running
+        assert "sla_loop" not in await stable(lambda: coroutines(h))
         await time_env.sleep(5 * 86400)
         await h.signal("customer_replied", OutsideEvent(payload={}))
         view = await wait_for(h, lambda v: v.status == "open" and bool(v.tasks))
         resumed = view.tasks[0].created_at
+        assert "sla_loop" in await coroutines(h), "the resume starts it again"
         clocks = {c.name: c for c in view.clocks}
         assert clocks["resolution"].state == "running"
         assert clocks["resolution"].paused_seconds >= 5 * 86400 - 5
