@@ -140,7 +140,8 @@ async def test_a_waiting_case_holds_no_projector(
         await stable(lambda: coroutines(h))
         idle = await coroutines(h)
         assert "_run_token" in idle, idle  # the task step waits for people
-        assert "projector" not in idle and "sla_loop" not in idle, idle
+        assert "projector" not in idle, idle
+        assert "sla_loop" not in idle, idle
         fred = actor("fred", "frontline")
         await h.execute_update(CaseWorkflow.claim, TaskAction(task_id=tid, actor=fred))
         await stable(lambda: coroutines(h))
