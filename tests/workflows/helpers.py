@@ -270,6 +270,16 @@ async def coroutines(h: WorkflowHandle[Any, Any]) -> str:
     return stack
 
 
+async def coroutines_without(h: WorkflowHandle[Any, Any], name: str, *, tries: int = 200) -> str:
+    """Poll the case's coroutine stacks until none runs ``name``; return them."""
+    for _ in range(tries):
+        stack = await coroutines(h)
+        if name not in stack:
+            return stack
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{name} is still running:\n{stack}")
+
+
 async def stable(read: Callable[[], Awaitable[T]], *, every: float = 0.15) -> T:
     """Call ``read`` until two calls ``every`` seconds apart agree; return that value."""
     last = await read()
