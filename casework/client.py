@@ -23,7 +23,7 @@ from temporalio.common import (
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from casework.contracts import (
@@ -148,6 +148,10 @@ def _why(exc: BaseException) -> str:
     return first[:160]
 
 
+#: Fresh ids tried when a generated case id is taken already.
+NEW_ID_ATTEMPTS = 5
+
+
 def new_case_id(now: dt.datetime | None = None) -> str:
     """Return a fresh case id ``C-YYMMDD-XXXXXX`` (UTC date, six uppercase hex digits)."""
     now = now or dt.datetime.now(dt.UTC)
@@ -239,12 +243,34 @@ async def open_case(
     """
     settings = settings or get_settings()
     data = _validate_data(plan, data)
-    case_id = case_id or new_case_id()
+    ids = [case_id] if case_id else [new_case_id() for _ in range(NEW_ID_ATTEMPTS)]
+    for cid in ids:
+        try:
+            handle = await _start(client, plan, data, actor, cid, parent_case_id, settings)
+        except WorkflowAlreadyStartedError as exc:
+            # six hex digits a day: a region opening 10,000 cases a day draws a taken
+            # id about once in 1,700 openings, so a generated id is drawn again
+            if cid != ids[-1]:
+                continue
+            raise CaseworkError(f"case {cid} already exists", hint="use a new case id") from exc
+        return await _query_state(handle, cid, wait)
+    raise AssertionError("unreachable: at least one case id is tried")
+
+
+async def _start(
+    client: Client,
+    plan: Plan,
+    data: dict[str, Any],
+    actor: Actor,
+    case_id: str,
+    parent_case_id: str | None,
+    settings: Settings,
+) -> WorkflowHandle[Any, Any]:
     start = StartCase(
         case_id=case_id, plan=plan.ref, data=data, opened_by=actor.id, parent_case_id=parent_case_id
     )
     try:
-        handle = await client.start_workflow(
+        return await client.start_workflow(
             WORKFLOW_TYPE,
             start,
             id=case_id,
@@ -254,6 +280,8 @@ async def open_case(
             search_attributes=initial_search_attributes(plan, data),
             static_summary=f"{plan.process}@{plan.version}",
         )
+    except WorkflowAlreadyStartedError:
+        raise
     except RPCError as exc:
         if exc.status == RPCStatusCode.ALREADY_EXISTS:
             raise CaseworkError(f"case {case_id} already exists", hint="use a new case id") from exc
@@ -269,7 +297,6 @@ async def open_case(
         raise _rpc_error(exc, case_id) from exc
     except Exception as exc:  # pragma: no cover - connection dropped between calls
         raise EngineUnavailableError(f"cannot start case {case_id}: {exc}") from exc
-    return await _query_state(handle, case_id, wait)
 
 
 def _handle(client: Client, case_id: str) -> WorkflowHandle[Any, Any]:

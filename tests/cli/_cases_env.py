@@ -17,6 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from casework.cli.main import main
 from casework.converter import DATA_CONVERTER
 from casework.language.compiler import load_plans
+from casework.language.plan import Plan
 from casework.records.db import dispose_cached_engines, make_engine
 from casework.settings import PROJECT_ROOT, get_settings
 from workers.worker import build_worker
@@ -39,6 +40,8 @@ class Runtime:
 
     engine: Engine
     capsys: pytest.CaptureFixture[str]
+    client: Client
+    plans: dict[str, Plan]
 
     async def cli(self, *args: str) -> Result:
         """Run ``casework ARGS`` (in a thread: the CLI runs its own event loop)."""
@@ -84,7 +87,7 @@ async def runtime(
     worker = build_worker(client, settings, plans, engine=engine)
     try:
         async with worker:
-            yield Runtime(engine, capsys)
+            yield Runtime(engine, capsys, client, {p.process: p for p in plans})
     finally:
         from activities._db import set_engine
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,6 +13,8 @@ import pytest
 from sqlalchemy import select
 from temporalio.testing import WorkflowEnvironment
 
+from casework import client as engine_client
+from casework.errors import CaseworkError
 from casework.records.tables import effects
 from tests.cli._cases_env import Runtime, runtime
 
@@ -175,3 +178,18 @@ async def test_clear_errors(rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> Non
     for res in (nobody, bad, unknown_field, required, missing, stranger, process, bad_task):
         assert len(res.err.strip().splitlines()) == 1, res.err
         assert "Traceback" not in res.err
+
+
+async def test_a_taken_case_id(rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A generated id that is taken is drawn again; a chosen one is refused clearly."""
+    taken = (await _open(rt))["case_id"]
+    draws = itertools.chain([taken, taken], (f"C-261202-F0F0F{i}" for i in range(9)))
+    monkeypatch.setattr(engine_client, "new_case_id", lambda now=None: next(draws))
+    assert (await _open(rt))["case_id"] == "C-261202-F0F0F0"
+
+    alice = engine_client.actor_for("alice")
+    with pytest.raises(CaseworkError, match=f"case {taken} already exists") as caught:
+        await engine_client.open_case(
+            rt.client, rt.plans["cli-test"], {"customer": "x"}, alice, case_id=taken
+        )
+    assert caught.value.hint == "use a new case id"
