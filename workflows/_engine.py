@@ -82,7 +82,8 @@ class EngineBase:
         self.sla_task: asyncio.Task[None] | None = None
         self.failure: BaseException | None = None
         self.end_request: tuple[str, str | None, str | None, str] | None = None
-        self.tail: list[CaseEvent] = []
+        # recent recorded events as JSON: a third of the memory of the models
+        self.tail: list[str] = []
         # history length of the workflow task that answers an Update (see emit)
         self.answering_at: int | None = None
         self.projected_seq = state.pending[0].seq - 1 if state.pending else state.seq
@@ -213,7 +214,7 @@ class EngineBase:
 
     def timeline(self) -> list[CaseEvent]:
         """Events of this run still held: the recent projected tail and the unprojected ones."""
-        return [*self.tail, *self.st.pending]
+        return [*(CaseEvent.model_validate_json(e) for e in self.tail), *self.st.pending]
 
     # --- search attributes ------------------------------------------------------------------
 
@@ -333,7 +334,7 @@ class EngineBase:
             del self.st.pending[: len(batch)]
             self.upsert_unless_answering()  # what an Update's answer left out
             self.projected_seq = batch[-1].seq
-            self.tail = [*self.tail, *batch][-ENGINE.timeline_tail :]
+            self.tail = [*self.tail, *(e.model_dump_json() for e in batch)][-ENGINE.timeline_tail :]
             del batch
 
     async def _project(self, batch: ProjectionBatch) -> None:

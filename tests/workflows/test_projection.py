@@ -142,7 +142,10 @@ async def test_a_waiting_case_holds_no_projector(
         fred = actor("fred", "frontline")
         await h.execute_update(CaseWorkflow.claim, TaskAction(task_id=tid, actor=fred))
         await coroutines_without(h, "projector")
-        assert any(e.kind == "task_claimed" for e in fakes.events(h.id)), "the claim is recorded"
+        recorded = fakes.events(h.id)
+        assert recorded[-1].kind == "task_claimed", "the claim is recorded"
+        # the timeline query gives back the recorded events it still holds
+        assert await h.query(CaseWorkflow.timeline_query) == recorded
         await h.execute_update(CaseWorkflow.complete, TaskAction(task_id=tid, actor=fred))
         final = await finished(h)
     assert [e.seq for e in fakes.events(h.id)] == list(range(1, final.last_seq + 1))
