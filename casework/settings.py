@@ -76,6 +76,15 @@ class Settings(BaseSettings):
             " worker's CPU (the SDK enters it for every payload it converts)."
         ),
     )
+    worker_cached_cases: int = Field(
+        default=1000,
+        ge=1,
+        description=(
+            "Cases a worker keeps in memory (Temporal's sticky workflow cache). A case"
+            " waiting on people costs a worker about 90-100 KB; an evicted case costs"
+            " nothing until its next event, which replays its history first."
+        ),
+    )
     history_event_budget: int = Field(
         default=2000,
         description="A case continues-as-new once its history passes this many events.",

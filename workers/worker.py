@@ -213,6 +213,7 @@ def build_worker(
         workflow_runner(settings.worker_sandbox if sandboxed is None else sandboxed),
     )
     worker_options.setdefault("graceful_shutdown_timeout", GRACEFUL_SHUTDOWN)
+    worker_options.setdefault("max_cached_workflows", settings.worker_cached_cases)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,

@@ -6,13 +6,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from casework.errors import EngineUnavailableError, RecordsError
 from casework.records.db import dispose_cached_engines
 from casework.settings import Settings, get_settings
-from workers.worker import run_worker, workflow_runner
+from workers.worker import build_worker, run_worker, workflow_runner
 
 
 @pytest.fixture
@@ -53,6 +54,14 @@ def test_workers_run_unsandboxed_unless_asked(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("CASEWORK_WORKER_SANDBOX", "true")
     assert Settings().worker_sandbox is True
     assert isinstance(workflow_runner(True), SandboxedWorkflowRunner)
+
+
+async def test_the_worker_cache_holds_the_configured_cases(
+    time_env: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CASEWORK_WORKER_CACHED_CASES", "7")
+    worker = build_worker(time_env.client, Settings(), deploy=False)
+    assert worker.config()["max_cached_workflows"] == 7
 
 
 def test_the_startup_heap_is_frozen_out_of_the_collector() -> None:

@@ -193,16 +193,24 @@ class Fakes:
 
 @contextlib.asynccontextmanager
 async def running(
-    client: Client, task_queue: str, fakes: Fakes, *, sandboxed: bool | None = None
+    client: Client,
+    task_queue: str,
+    fakes: Fakes,
+    *,
+    sandboxed: bool | None = None,
+    **options: Any,
 ) -> AsyncIterator[Worker]:
     """A worker running CaseWorkflow and the fakes (``sandboxed``: the runner
-    ``build_worker`` picks; default the SDK's own sandbox)."""
+    ``build_worker`` picks; default the SDK's own sandbox; ``options``: more
+    :class:`~temporalio.worker.Worker` arguments)."""
+    if sandboxed is not None:
+        options["workflow_runner"] = workflow_runner(sandboxed)
     async with Worker(
         client,
         task_queue=task_queue,
         workflows=[CaseWorkflow],
         activities=fakes.activities(),
-        **({} if sandboxed is None else {"workflow_runner": workflow_runner(sandboxed)}),
+        **options,
     ) as worker:
         yield worker
 

@@ -149,3 +149,26 @@ async def test_a_waiting_case_holds_no_projector(
         await h.execute_update(CaseWorkflow.complete, TaskAction(task_id=tid, actor=fred))
         final = await finished(h)
     assert [e.seq for e in fakes.events(h.id)] == list(range(1, final.last_seq + 1))
+
+
+async def test_cases_evicted_from_the_worker_cache_go_on(
+    client: Client, task_queue: str, fakes: Fakes
+) -> None:
+    """With room for one case in the worker, every event of another case evicts the one
+    held: each case is replayed from its history before it goes on."""
+    plan = make_plan(definition([TRIAGE[0], *ACTIONS[:2], END]))
+    fred = actor("fred", "frontline")
+    async with running(client, task_queue, fakes, max_cached_workflows=1):
+        cases = [await start_case(client, plan, task_queue, {"customer": "Ann"}) for _ in "abc"]
+        for h in cases:
+            await wait_task(h, f"{h.id}.triage.1")
+        for h in cases:
+            tid = f"{h.id}.triage.1"
+            await h.execute_update(CaseWorkflow.claim, TaskAction(task_id=tid, actor=fred))
+        for h in cases:
+            tid = f"{h.id}.triage.1"
+            await h.execute_update(CaseWorkflow.complete, TaskAction(task_id=tid, actor=fred))
+        finals = [await finished(h) for h in cases]
+    for h, final in zip(cases, finals, strict=True):
+        assert final.status == "resolved"
+        assert [e.seq for e in fakes.events(h.id)] == list(range(1, final.last_seq + 1))
