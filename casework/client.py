@@ -252,9 +252,13 @@ async def open_case(
             # id about once in 1,700 openings, so a generated id is drawn again
             if cid != ids[-1]:
                 continue
-            raise CaseworkError(f"case {cid} already exists", hint="use a new case id") from exc
+            raise _taken(cid) from exc
         return await _query_state(handle, cid, wait)
     raise AssertionError("unreachable: at least one case id is tried")
+
+
+def _taken(case_id: str) -> CaseworkError:
+    return CaseworkError(f"case {case_id} already exists", hint="use a new case id")
 
 
 async def _start(
@@ -284,7 +288,7 @@ async def _start(
         raise
     except RPCError as exc:
         if exc.status == RPCStatusCode.ALREADY_EXISTS:
-            raise CaseworkError(f"case {case_id} already exists", hint="use a new case id") from exc
+            raise _taken(case_id) from exc
         if (
             exc.status == RPCStatusCode.INVALID_ARGUMENT
             and "search attribute" in exc.message.lower()

@@ -19,8 +19,7 @@ class EngineConfig:
         history_budget: Continue as new once the history is longer than this.
         projection_batch: Most events sent to ``records.project`` in one batch.
         timeline_tail: Projected events still kept for the ``timeline`` query (the
-            records hold them all; each kept event costs a waiting case's worker
-            about 0.5-1 KB).
+            records hold them all; each is held as JSON text, a few hundred bytes).
     """
 
     search_attributes: bool = True

@@ -9,7 +9,7 @@ half the CPU of a projection batch.)
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table
@@ -21,7 +21,8 @@ CHUNK = 200
 #: Built statements by (dialect, table, keys, updated columns, guard column). Building
 #: one (``on_conflict_do_update`` coerces every ``SET`` entry) cost as much as running
 #: it; a cached statement is also found at once in SQLAlchemy's compiled cache.
-_STATEMENTS: dict[tuple[str, Table, tuple[str, ...], tuple[str, ...] | None, str | None], Any] = {}
+_Key = tuple[str, Table, tuple[str, ...], tuple[str, ...] | None, str | None]
+_STATEMENTS: dict[_Key, Any] = {}
 
 
 def insert_for(conn: Connection, table: Table) -> Any:
@@ -37,6 +38,13 @@ def chunks(rows: Sequence[dict[str, Any]], size: int = CHUNK) -> Iterator[Sequen
     """Yield ``rows`` in slices of at most ``size``."""
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
+
+
+def _statement(key: _Key, build: Callable[[], Any]) -> Any:
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        stmt = _STATEMENTS[key] = build()
+    return stmt
 
 
 def _written(conn: Connection, stmt: Any, rows: Sequence[dict[str, Any]]) -> int:
@@ -56,15 +64,15 @@ def insert_ignore(
     """
     if not rows:
         return 0
-    cache_key = (conn.dialect.name, table, tuple(keys), None, None)
-    stmt = _STATEMENTS.get(cache_key)
-    if stmt is None:
-        stmt = (
+
+    def build() -> Any:
+        return (
             insert_for(conn, table)
             .on_conflict_do_nothing(index_elements=list(keys))
             .returning(*(table.c[k] for k in keys))
         )
-        _STATEMENTS[cache_key] = stmt
+
+    stmt = _statement((conn.dialect.name, table, tuple(keys), None, None), build)
     return _written(conn, stmt, rows)
 
 
@@ -89,15 +97,15 @@ def upsert(
     if not rows:
         return 0
     columns = tuple(sorted(set(rows[0]) - set(keys)))
-    cache_key = (conn.dialect.name, table, tuple(keys), columns, newer)
-    stmt = _STATEMENTS.get(cache_key)
-    if stmt is None:
+
+    def build() -> Any:
         stmt = insert_for(conn, table)
         excluded = stmt.excluded
-        stmt = stmt.on_conflict_do_update(
+        return stmt.on_conflict_do_update(
             index_elements=list(keys),
             set_={name: excluded[name] for name in columns},
             where=None if newer is None else table.c[newer] < excluded[newer],
         ).returning(*(table.c[k] for k in keys))
-        _STATEMENTS[cache_key] = stmt
+
+    stmt = _statement((conn.dialect.name, table, tuple(keys), columns, newer), build)
     return _written(conn, stmt, rows)
