@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 from temporalio.client import Client, WorkflowHandle
+from temporalio.common import TypedSearchAttributes
 
 from casework.client import WORKFLOW_TYPE, actor_for, open_case
 from casework.contracts import CaseResult, CaseView, StartCase
@@ -31,6 +32,9 @@ from casework.stack import DevServer, ServerOptions, free_port
 
 BENCH_DIR = Path(__file__).resolve().parent
 DATA_DIR = BENCH_DIR / "data"
+#: The worker process of the memory floor (see :func:`worker_process`).
+FLOOR_WORKER = Path(__file__).resolve().parent / "_floor_worker.py"
+
 TEST_DEFINITIONS = (
     PROJECT_ROOT / "tests" / "stack" / "five-actions.yaml",
     PROJECT_ROOT / "tests" / "cli" / "_cli_test.yaml",
@@ -97,14 +101,21 @@ async def start_cases(
 
 
 async def start_handwritten(
-    client: Client, ids: Sequence[str], queue: str
+    client: Client,
+    ids: Sequence[str],
+    queue: str,
+    *,
+    workflow: str = "HandWrittenCase",
+    search_attributes: TypedSearchAttributes | None = None,
 ) -> list[WorkflowHandle[Any, Any]]:
-    """Start one HandWrittenCase per id."""
+    """Start one hand-written baseline workflow per id."""
     sem = asyncio.Semaphore(50)
 
     async def one(cid: str) -> WorkflowHandle[Any, Any]:
         async with sem:
-            return await client.start_workflow("HandWrittenCase", cid, id=cid, task_queue=queue)
+            return await client.start_workflow(
+                workflow, cid, id=cid, task_queue=queue, search_attributes=search_attributes
+            )
 
     return list(await asyncio.gather(*[one(c) for c in ids]))
 
@@ -183,10 +194,11 @@ def dispose(engine: Engine | None) -> None:
 
 @contextlib.asynccontextmanager
 async def worker_process(
-    settings: Settings, queue: str, *, sandboxed: bool | None = None
+    settings: Settings, queue: str, *, sandboxed: bool | None = None, floor: bool = False
 ) -> AsyncIterator[subprocess.Popen[bytes]]:
     """A ``python -m workers`` process polling ``queue`` (as in production: apart from
-    the API and CLI that call it); ``sandboxed`` None: the shipped default."""
+    the API and CLI that call it); ``sandboxed`` None: the shipped default; ``floor``:
+    ``bench/_floor_worker.py`` instead, which also runs the hand-written waiting case."""
     env = {
         **os.environ,
         "CASEWORK_TEMPORAL_ADDRESS": settings.temporal_address,
@@ -197,6 +209,8 @@ async def worker_process(
     }
     flag = {None: [], True: ["--sandbox"], False: ["--no-sandbox"]}[sandboxed]
     cmd = [sys.executable, "-m", "workers", *flag]
+    if floor:
+        cmd = [sys.executable, str(FLOOR_WORKER)]
     proc = subprocess.Popen(  # noqa: ASYNC220 - returns at once
         cmd, env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -226,6 +240,28 @@ async def open_waiting(
             )
 
     return list(await asyncio.gather(*[one(i) for i in range(n)]))
+
+
+async def open_floor_waiting(client: Client, plan: Plan, queue: str, n: int, prefix: str) -> None:
+    """Start ``n`` hand-written waiting cases with the input and search attributes
+    :func:`open_waiting` gives cli-test cases; return once each has recorded itself."""
+    sem = asyncio.Semaphore(50)
+
+    async def one(cid: str, data: dict[str, Any]) -> None:
+        async with sem:
+            handle = await client.start_workflow(
+                "HandWrittenWaitingCase",
+                StartCase(case_id=cid, plan=plan.ref, data=data, opened_by="alice"),
+                id=cid,
+                task_queue=queue,
+                search_attributes=initial_search_attributes(plan, data),
+            )
+            # its records write done, as open_waiting's cases have their first task
+            await handle.query("__stack_trace", result_type=str)
+
+    ids = case_ids(n, "F" + prefix)
+    data = [{"customer": f"{prefix}{i}", "region": "emea", "priority": "normal"} for i in range(n)]
+    await asyncio.gather(*[one(cid, d) for cid, d in zip(ids, data, strict=True)])
 
 
 async def wait_for_task(client: Client, views: Sequence[CaseView], step: str) -> None:

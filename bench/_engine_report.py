@@ -29,23 +29,23 @@ GOALS: list[tuple[str, str, str, Any]] = [
 ]
 
 
+def _triple(out: dict[str, Any], figure: str, digits: int) -> str:
+    return " / ".join(
+        f"{out[f'{name}_{figure}']:.{digits}f}"
+        for name in ("interpreter", "handwritten", "recorded")
+    )
+
+
 def report(out: dict[str, Any]) -> None:
     """Print the table, then the JSON line."""
     rows = [
         Row("interpreter cases/s (5 actions)", f"{out['interpreter_cases_per_s']:.1f}"),
         Row("hand-written cases/s", f"{out['handwritten_cases_per_s']:.1f}"),
-        Row(
-            "worker+client CPU ms per case interp/hand",
-            f"{out['interpreter_cpu_ms_per_case']:.1f} / {out['handwritten_cpu_ms_per_case']:.1f}",
-        ),
-        Row(
-            "history events interpreter/hand",
-            f"{out['interpreter_history_events']:.0f} / {out['handwritten_history_events']:.0f}",
-        ),
-        Row(
-            "history bytes interpreter/hand",
-            f"{out['interpreter_history_bytes']:.0f} / {out['handwritten_history_bytes']:.0f}",
-        ),
+        Row("hand-written + SAs + records cases/s", f"{out['recorded_cases_per_s']:.1f}"),
+        Row("interpreter / that", f"{out['recorded_throughput_ratio']:.2f}"),
+        Row("worker+client CPU ms per case interp/hand/+rec", _triple(out, "cpu_ms_per_case", 1)),
+        Row("history events interp/hand/+rec", _triple(out, "history_events", 0)),
+        Row("history bytes interp/hand/+rec", _triple(out, "history_bytes", 0)),
         Row("default server cases/s", f"{out['default_cases_per_s']:.1f}"),
         Row(
             "latency tuned / default (ms)",
@@ -53,6 +53,10 @@ def report(out: dict[str, Any]) -> None:
         ),
         Row("latency ratio default/tuned", f"{out['tuned_vs_default_latency']:.2f}"),
     ]
+    floor = out["memory_floor_kb"]
+    rows.append(Row("worker KB per waiting hand-written case", f"{floor:.1f}"))
+    above = out["memory_per_waiting_case_kb"] - floor
+    rows.append(Row("worker KB per waiting case above that", f"{above:.1f}"))
     goals: dict[str, bool] = {}
     for key, label, goal, check in GOALS:
         met = bool(check(out[key]))

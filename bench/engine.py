@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import statistics
@@ -29,6 +30,7 @@ from _bench_util import (
     case_ids,
     client_for,
     history_size,
+    open_floor_waiting,
     open_waiting,
     percentile,
     print_table,
@@ -42,7 +44,7 @@ from _bench_util import (
     workspace,
 )
 from _engine_report import report
-from _handwritten import HandWrittenCase
+from _handwritten import HandWrittenCase, HandWrittenRecordedCase
 
 from casework.client import actor_for, task_action
 from casework.contracts import TaskAction
@@ -50,6 +52,7 @@ from casework.errors import TaskActionRejected
 from casework.language.compiler import load_plans
 from casework.language.plan import Plan
 from casework.records.db import make_engine, upgrade
+from casework.search_attributes import initial_search_attributes
 from casework.settings import PROJECT_ROOT, Settings
 from workers.worker import build_worker, case_workflow, freeze_startup_heap
 
@@ -59,40 +62,45 @@ SHIPPED = sorted(p.stem for p in (PROJECT_ROOT / "definitions").glob("*.yaml"))
 async def _interpreter_vs_handwritten(
     client: Any, five: Plan, queue: str, n: int, rounds: int, out: dict[str, Any]
 ) -> None:
-    await throughput(lambda: start_cases(client, five, case_ids(10, "W"), queue, {"customer": "w"}))
-    await throughput(lambda: start_handwritten(client, case_ids(10, "V"), queue))
+    data = {"customer": "acme"}
+    case_sa = initial_search_attributes(five, data)
     starts: dict[str, Any] = {
-        "cw": lambda: start_cases(client, five, case_ids(n, "E"), queue, {"customer": "acme"}),
-        "hw": lambda: start_handwritten(client, case_ids(n, "H"), queue),
+        "cw": lambda ids: start_cases(client, five, ids, queue, data),
+        "hw": lambda ids: start_handwritten(client, ids, queue),
+        # the baseline plus the search attributes and the records write of a case
+        "hr": lambda ids: start_handwritten(
+            client, ids, queue, workflow="HandWrittenRecordedCase", search_attributes=case_sa
+        ),
     }
-    rates: dict[str, list[float]] = {"cw": [], "hw": []}
-    cpu: dict[str, list[float]] = {"cw": [], "hw": []}
+    for kind, start in starts.items():  # warm: imports, caches, connections
+        await throughput(functools.partial(start, case_ids(10, "W" + kind)))
+    rates: dict[str, list[float]] = {kind: [] for kind in starts}
+    cpu: dict[str, list[float]] = {kind: [] for kind in starts}
     handles: dict[str, list[Any]] = {}
+    kinds = list(starts)
     for i in range(rounds):
-        # ABBA order: the server slows as its file grows, so neither side always goes first
-        for kind in ("cw", "hw") if i % 2 == 0 else ("hw", "cw"):
+        # rotated order: the server slows as its file grows, so no side always goes first
+        for kind in kinds[i % 3 :] + kinds[: i % 3]:
             cpu0 = time.process_time()
-            rate, handles[kind] = await throughput(starts[kind])
+            start = functools.partial(starts[kind], case_ids(n, kind.upper()))
+            rate, handles[kind] = await throughput(start)
             rates[kind].append(rate)
-            # this process: the worker and the client (same client work for both)
+            # this process: the worker and the client (same client work for all)
             cpu[kind].append((time.process_time() - cpu0) / n * 1000)
-    cw_events, cw_bytes = await history_size(handles["cw"])
-    hw_events, hw_bytes = await history_size(handles["hw"])
-    cw, hw = rates["cw"], rates["hw"]
-    out.update(
-        interpreter_cpu_ms_per_case=statistics.median(cpu["cw"]),
-        handwritten_cpu_ms_per_case=statistics.median(cpu["hw"]),
-        interpreter_cases_per_s=statistics.median(cw),
-        handwritten_cases_per_s=statistics.median(hw),
-        interpreter_history_events=cw_events,
-        interpreter_history_bytes=cw_bytes,
-        handwritten_history_events=hw_events,
-        handwritten_history_bytes=hw_bytes,
-    )
-    # the median of the rounds' own ratios: each round's pair ran back to back
-    out["throughput_ratio"] = statistics.median(a / b for a, b in zip(cw, hw, strict=True))
-    out["throughput_ratios"] = [round(a / b, 3) for a, b in zip(cw, hw, strict=True)]
-    out["history_bytes_ratio"] = cw_bytes / hw_bytes
+    sizes = {kind: await history_size(handles[kind]) for kind in starts}
+    names = {"cw": "interpreter", "hw": "handwritten", "hr": "recorded"}
+    for kind, name in names.items():
+        out[f"{name}_cpu_ms_per_case"] = statistics.median(cpu[kind])
+        out[f"{name}_cases_per_s"] = statistics.median(rates[kind])
+        out[f"{name}_history_events"], out[f"{name}_history_bytes"] = sizes[kind]
+    cw = rates["cw"]
+    # the median of the rounds' own ratios: each round's runs ran back to back
+    for base, key in (("hw", "throughput_ratio"), ("hr", "recorded_throughput_ratio")):
+        ratios = [a / b for a, b in zip(cw, rates[base], strict=True)]
+        out[key] = statistics.median(ratios)
+        out[key + "s"] = [round(r, 3) for r in ratios]
+    out["history_bytes_ratio"] = sizes["cw"][1] / sizes["hw"][1]
+    out["recorded_history_bytes_ratio"] = sizes["cw"][1] / sizes["hr"][1]
 
 
 async def _latency(client: Any, five: Plan, queue: str, k: int) -> float:
@@ -160,6 +168,20 @@ async def _memory(
         out[f"memory_cases_{mode}"] = n
 
 
+async def _memory_floor(
+    client: Any, plan: Plan, settings: Settings, n: int, out: dict[str, Any]
+) -> None:
+    """The same for the hand-written waiting case: what any such case costs the SDK."""
+    queue = "mem-floor"
+    async with worker_process(settings, queue, floor=True) as proc:
+        await open_floor_waiting(client, plan, queue, 10, "w")
+        await asyncio.sleep(0.5)
+        before = rss_of(proc.pid)
+        await open_floor_waiting(client, plan, queue, n, "m")
+        await asyncio.sleep(1.0)
+        out["memory_floor_kb"] = (rss_of(proc.pid) - before) / n / 1024
+
+
 async def _per_process(
     client: Any, plans: dict[str, Plan], settings: Settings, out: dict[str, Any]
 ) -> None:
@@ -194,7 +216,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     five = plans["five-actions"]
     queue = "bench"
     out: dict[str, Any] = {"n": args.n, "rounds": args.rounds}
-    workflows = [case_workflow(), HandWrittenCase]
+    workflows = [case_workflow(), HandWrittenCase, HandWrittenRecordedCase]
 
     tuned = await start_server(root, tuned=True, label="tuned")
     settings = Settings(
@@ -218,6 +240,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         # with no worker in this process: the caller measures only its own round trips
         say("Update latency")
         await _updates(client, plans["cli-test"], settings, args.updates, out)
+        say(f"worker memory of {args.memory} hand-written waiting cases (the floor)")
+        await _memory_floor(client, plans["cli-test"], settings, args.memory, out)
         for sandboxed, n in ((False, args.memory), (True, max(50, args.memory // 3))):
             say(f"worker memory of {n} waiting cases (sandboxed={sandboxed})")
             await _memory(client, plans["cli-test"], settings, n, out, sandboxed)

@@ -6,12 +6,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from casework.binaries import temporal_test_server
-from casework.contracts import ActionRequest, Actor, CaseView, OutsideEvent, TaskAction
+from casework.contracts import Actor, CaseView, OutsideEvent, TaskAction
 from casework.language.compiler import compile_plan
 from casework.language.expr import compile_expr
 from casework.language.loader import Workspace
@@ -20,6 +19,7 @@ from casework.registry import REGISTRY
 from tests.fixtures.temporal import register_case_search_attributes
 from tests.workflows.helpers import (
     Fakes,
+    ShippedFakes,
     actor,
     finished,
     pyd_client,
@@ -67,22 +67,6 @@ async def sleepy_env() -> AsyncIterator[WorkflowEnvironment]:
 @pytest.fixture
 def client(env: WorkflowEnvironment) -> Client:
     return pyd_client(env.client)
-
-
-class ShippedFakes(Fakes):
-    """The test fakes plus the catalog actions the shipped processes use."""
-
-    def activities(self) -> list[Any]:
-        def action(name: str) -> Any:
-            @activity.defn(name=name)
-            async def run(req: ActionRequest) -> dict[str, Any]:
-                self.actions.append((name, req))
-                return {"publication_id": "PUB-1", "enrollment_id": "ENR-1"}
-
-            return run
-
-        extra = [action(n) for n in ("policies.publish_change", "training.enroll")]
-        return [*super().activities(), *extra]
 
 
 @pytest.fixture

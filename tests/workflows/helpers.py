@@ -191,6 +191,22 @@ class Fakes:
         return [project, send, eligible, route, *(action(n) for n in ACTION_NAMES)]
 
 
+class ShippedFakes(Fakes):
+    """The test fakes plus the catalog actions the shipped processes use."""
+
+    def activities(self) -> list[Any]:
+        def action(name: str) -> Any:
+            @activity.defn(name=name)
+            async def run(req: ActionRequest) -> dict[str, Any]:
+                self.actions.append((name, req))
+                return {"publication_id": "PUB-1", "enrollment_id": "ENR-1"}
+
+            return run
+
+        extra = [action(n) for n in ("policies.publish_change", "training.enroll")]
+        return [*super().activities(), *extra]
+
+
 @contextlib.asynccontextmanager
 async def running(
     client: Client,
