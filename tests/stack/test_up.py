@@ -16,41 +16,15 @@ from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 
 from casework.settings import PROJECT_ROOT
 from casework.stack import free_port
+from tests.processes import alive, children
 
 pytestmark = pytest.mark.devserver
-
-
-def _children(pid: int) -> set[int]:
-    """Every descendant of ``pid`` (from /proc)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found: set[int] = set()
-    frontier = {pid}
-    while frontier:
-        frontier = {c for c, p in parents.items() if p in frontier} - found
-        found |= frontier
-    return found
 
 
 def _get_status(url: str) -> int:
     with urllib.request.urlopen(url, timeout=5) as resp:
         status: int = resp.status
         return status
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    stat = Path(f"/proc/{pid}/stat")
-    return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
 
 
 async def test_up_answers_and_sigint_stops_everything(tmp_path: Path) -> None:
@@ -95,7 +69,7 @@ async def test_up_answers_and_sigint_stops_everything(tmp_path: Path) -> None:
         client = await connect(Settings(temporal_address=f"127.0.0.1:{port}"))
         assert await client.workflow_service.get_system_info(GetSystemInfoRequest()) is not None
         assert await asyncio.to_thread(_get_status, f"http://127.0.0.1:{api}/healthz") == 200
-        started = _children(proc.pid)
+        started = children(proc.pid)
         assert started, "casework up started no child process"
         proc.send_signal(signal.SIGINT)
         code = await asyncio.to_thread(proc.wait, 60)
@@ -109,7 +83,7 @@ async def test_up_answers_and_sigint_stops_everything(tmp_path: Path) -> None:
     assert "Traceback" not in text
     assert "stopped." in text
     await asyncio.sleep(0.5)
-    assert [p for p in started if _alive(p)] == []
+    assert [p for p in started if alive(p)] == []
 
 
 def test_up_on_a_busy_port_is_one_clear_line(tmp_path: Path) -> None:
