@@ -29,6 +29,16 @@ ACTIONS: tuple[tuple[str, str], ...] = (
 )
 
 
+async def _record(events: list[CaseEvent], snapshot: CaseView) -> None:
+    """Write a case's events and snapshot as the engine does (``records.project``, local)."""
+    await workflow.execute_local_activity(
+        "records.project",
+        ProjectionBatch(case_id=snapshot.case_id, events=events, snapshot=snapshot),
+        start_to_close_timeout=dt.timedelta(seconds=5),
+        retry_policy=RetryPolicy(maximum_attempts=1),
+    )
+
+
 @workflow.defn(name="HandWrittenCase")
 class HandWrittenCase:
     """Five activities in a row, each with the same idempotency key shape as the engine's."""
@@ -113,12 +123,7 @@ class HandWrittenRecordedCase:
             data=data,
             last_seq=len(events),
         )
-        await workflow.execute_local_activity(
-            "records.project",
-            ProjectionBatch(case_id=case_id, events=events, snapshot=snapshot),
-            start_to_close_timeout=dt.timedelta(seconds=5),
-            retry_policy=RetryPolicy(maximum_attempts=1),
-        )
+        await _record(events, snapshot)
         workflow.upsert_search_attributes([STATUS.value_set("completed")])
         return results
 
@@ -184,12 +189,7 @@ class HandWrittenWaitingCase:
             tasks=[task],
             last_seq=3,
         )
-        await workflow.execute_local_activity(
-            "records.project",
-            ProjectionBatch(case_id=cid, events=events, snapshot=snapshot),
-            start_to_close_timeout=dt.timedelta(seconds=5),
-            retry_policy=RetryPolicy(maximum_attempts=1),
-        )
+        await _record(events, snapshot)
         await workflow.wait_condition(lambda: self.done)
 
     @workflow.signal
