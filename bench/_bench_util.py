@@ -33,7 +33,7 @@ from casework.stack import DevServer, ServerOptions, free_port
 BENCH_DIR = Path(__file__).resolve().parent
 DATA_DIR = BENCH_DIR / "data"
 #: The worker process of the memory floor (see :func:`worker_process`).
-FLOOR_WORKER = Path(__file__).resolve().parent / "_floor_worker.py"
+FLOOR_WORKER = BENCH_DIR / "_floor_worker.py"
 
 TEST_DEFINITIONS = (
     PROJECT_ROOT / "tests" / "stack" / "five-actions.yaml",

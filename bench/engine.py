@@ -80,7 +80,8 @@ async def _interpreter_vs_handwritten(
     kinds = list(starts)
     for i in range(rounds):
         # rotated order: the server slows as its file grows, so no side always goes first
-        for kind in kinds[i % 3 :] + kinds[: i % 3]:
+        turn = i % len(kinds)
+        for kind in kinds[turn:] + kinds[:turn]:
             cpu0 = time.process_time()
             start = functools.partial(starts[kind], case_ids(n, kind.upper()))
             rate, handles[kind] = await throughput(start)
