@@ -35,6 +35,18 @@ def _until(what: str, check: Callable[[], Any], timeout: float, out: Path) -> An
     raise AssertionError(f"{what} within {timeout:.0f}s:\n{out.read_text(errors='replace')}")
 
 
+def _call(api: httpx.Client, method: str, path: str, body: Any = None) -> Any:
+    """One Prefect API call, retried while the server says it is busy, as Prefect's own
+    client does (its SQLite database is locked now and then by the scheduler)."""
+    for _ in range(20):
+        response = api.request(method, path, json=body)
+        if response.status_code not in (429, 502, 503):
+            break
+        time.sleep(0.5)
+    assert response.is_success, f"{method} {path}: {response.status_code} {response.text}"
+    return response.json()
+
+
 def test_serve_registers_the_schedules_and_runs_a_report(tmp_path: Path) -> None:
     from tests.reporting import _data
 
@@ -68,8 +80,7 @@ def test_serve_registers_the_schedules_and_runs_a_report(tmp_path: Path) -> None
         )
 
         def deployments() -> dict[str, Any]:
-            response = api.post("/deployments/filter", json={"limit": 50})
-            found = {d["name"]: d for d in response.json()} if response.is_success else {}
+            found = {d["name"]: d for d in _call(api, "POST", "/deployments/filter", {"limit": 50})}
             return found if len(found) == len(REPORTS) else {}
 
         registered = _until("the deployments were not registered", deployments, 90, out_path)
@@ -80,13 +91,15 @@ def test_serve_registers_the_schedules_and_runs_a_report(tmp_path: Path) -> None
             assert schedule["schedule"]["cron"] == spec.cron
             assert schedule["schedule"]["timezone"] == spec.timezone
         weekly = registered["weekly-regional-scheduled"]
-        run = api.post(
+        run = _call(
+            api,
+            "POST",
             f"/deployments/{weekly['id']}/create_flow_run",
-            json={"parameters": {"since": "2026-11-23", "until": "2026-11-30"}},
-        ).json()
+            {"parameters": {"since": "2026-11-23", "until": "2026-11-30"}},
+        )
 
         def finished() -> str | None:
-            state = api.get(f"/flow_runs/{run['id']}").json()["state"]["type"]
+            state = _call(api, "GET", f"/flow_runs/{run['id']}")["state"]["type"]
             return state if state in {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"} else None
 
         assert _until("the served run did not finish", finished, 120, out_path) == "COMPLETED"
