@@ -18,6 +18,7 @@ import statistics
 import sys
 import time
 import warnings
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +153,18 @@ async def _updates(
     )
 
 
+async def _growth_per_case(
+    pid: int, open_batch: Callable[[int, str], Awaitable[Any]], n: int
+) -> float:
+    """KB of RSS process ``pid`` grows by per case ``open_batch(n, prefix)`` opens."""
+    await open_batch(10, "w")  # warm: imports, caches
+    await asyncio.sleep(0.5)
+    before = rss_of(pid)
+    await open_batch(n, "m")
+    await asyncio.sleep(1.0)
+    return (rss_of(pid) - before) / n / 1024
+
+
 async def _memory(
     client: Any, plan: Plan, settings: Settings, n: int, out: dict[str, Any], sandboxed: bool
 ) -> None:
@@ -160,12 +173,9 @@ async def _memory(
     queue = f"mem-{mode}"
     mine = settings.model_copy(update={"task_queue": queue})
     async with worker_process(settings, queue, sandboxed=sandboxed) as proc:
-        await open_waiting(client, plan, mine, 10, "w")  # warm: imports, caches
-        await asyncio.sleep(0.5)
-        before = rss_of(proc.pid)
-        await open_waiting(client, plan, mine, n, "m")
-        await asyncio.sleep(1.0)
-        out[f"memory_per_waiting_case_kb_{mode}"] = (rss_of(proc.pid) - before) / n / 1024
+        out[f"memory_per_waiting_case_kb_{mode}"] = await _growth_per_case(
+            proc.pid, lambda k, prefix: open_waiting(client, plan, mine, k, prefix), n
+        )
         out[f"memory_cases_{mode}"] = n
 
 
@@ -175,12 +185,9 @@ async def _memory_floor(
     """The same for the hand-written waiting case: what any such case costs the SDK."""
     queue = "mem-floor"
     async with worker_process(settings, queue, floor=True) as proc:
-        await open_floor_waiting(client, plan, queue, 10, "w")
-        await asyncio.sleep(0.5)
-        before = rss_of(proc.pid)
-        await open_floor_waiting(client, plan, queue, n, "m")
-        await asyncio.sleep(1.0)
-        out["memory_floor_kb"] = (rss_of(proc.pid) - before) / n / 1024
+        out["memory_floor_kb"] = await _growth_per_case(
+            proc.pid, lambda k, prefix: open_floor_waiting(client, plan, queue, k, prefix), n
+        )
 
 
 async def _per_process(

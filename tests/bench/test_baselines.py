@@ -72,7 +72,7 @@ def _shape(events: list[CaseEvent]) -> list[tuple[Any, ...]]:
     return [(e.seq, e.kind, e.step_id, e.task_id is not None, details(e)) for e in events]
 
 
-async def _worker_run(client: Client, fakes: Fakes, handwritten: ModuleType, queue: str) -> Worker:
+def _worker(client: Client, fakes: Fakes, handwritten: ModuleType, queue: str) -> Worker:
     return Worker(
         client,
         task_queue=queue,
@@ -92,7 +92,7 @@ async def test_the_recorded_baseline_writes_the_interpreters_records(
 ) -> None:
     queue = task_queue
     five = plans["five-actions"]
-    async with await _worker_run(client, fakes, handwritten, queue):
+    async with _worker(client, fakes, handwritten, queue):
         case = await start_case(client, five, queue, {"customer": "acme"})
         await case.result()
         plain = await client.execute_workflow(
@@ -125,7 +125,7 @@ async def test_the_waiting_baseline_records_what_a_waiting_case_does(
     cli = plans["cli-test"]
     data = {"customer": "w0", "region": "emea", "priority": "normal"}
     fakes.eligible = {"frontline": ["alice"]}
-    async with await _worker_run(client, fakes, handwritten, queue):
+    async with _worker(client, fakes, handwritten, queue):
         case = await start_case(client, cli, queue, data)
         floor = await client.start_workflow(
             "HandWrittenWaitingCase",
