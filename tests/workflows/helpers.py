@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
 from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
 from casework.contracts import (
@@ -272,13 +273,24 @@ async def finished(h: WorkflowHandle[Any, Any]) -> CaseView:
 async def wait_for(
     h: WorkflowHandle[CaseWorkflow, CaseView], check: Any, *, tries: int = 200
 ) -> CaseView:
-    """Poll the ``state`` query until ``check(view)`` is true (real time, 10 ms steps)."""
+    """Poll the ``state`` query until ``check(view)`` is true (real time, 10 ms steps).
+
+    A query that times out counts as "not yet": it waits for the workflow task in
+    flight, which on a loaded box can outlast the query's deadline (a flood of signals).
+    """
+    view: CaseView | None = None
     for _ in range(tries):
-        view = await h.query(CaseWorkflow.state)
+        try:
+            view = await h.query(CaseWorkflow.state)
+        except RPCError as exc:
+            if exc.status not in (RPCStatusCode.CANCELLED, RPCStatusCode.DEADLINE_EXCEEDED):
+                raise
+            continue
         if check(view):
             return view
         await asyncio.sleep(0.01)
-    raise AssertionError(f"condition never met; last state: {view.model_dump_json()[:2000]}")
+    last = view.model_dump_json()[:2000] if view is not None else "(no query answered)"
+    raise AssertionError(f"condition never met; last state: {last}")
 
 
 async def wait_task(h: WorkflowHandle[CaseWorkflow, CaseView], task_id: str) -> CaseView:
