@@ -23,13 +23,14 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from temporalio.client import Client
-from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from casework.errors import ConfigError
 from casework.language.plan import Plan
 from casework.registry import REGISTRY
 from casework.settings import Settings, get_settings
+from workers._runner import DetachingRunner
 
 log = logging.getLogger("casework.worker")
 
@@ -158,9 +159,10 @@ def sandbox_runner() -> SandboxedWorkflowRunner:
     )
 
 
-def workflow_runner(sandboxed: bool) -> WorkflowRunner:
-    """The sandbox with casework's modules passed through, or no sandbox at all."""
-    return sandbox_runner() if sandboxed else UnsandboxedWorkflowRunner()
+def workflow_runner(sandboxed: bool) -> DetachingRunner:
+    """The sandbox with casework's modules passed through, or no sandbox at all; either
+    way a cached case keeps no piece of its first activation (:mod:`workers._runner`)."""
+    return DetachingRunner(sandbox_runner() if sandboxed else UnsandboxedWorkflowRunner())
 
 
 def build_worker(

@@ -50,10 +50,10 @@ async def test_unmigrated_records_stop_the_worker(
 def test_workers_run_unsandboxed_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CASEWORK_WORKER_SANDBOX")
     assert Settings().worker_sandbox is False
-    assert isinstance(workflow_runner(False), UnsandboxedWorkflowRunner)
+    assert isinstance(workflow_runner(False).inner, UnsandboxedWorkflowRunner)
     monkeypatch.setenv("CASEWORK_WORKER_SANDBOX", "true")
     assert Settings().worker_sandbox is True
-    assert isinstance(workflow_runner(True), SandboxedWorkflowRunner)
+    assert isinstance(workflow_runner(True).inner, SandboxedWorkflowRunner)
 
 
 async def test_the_worker_cache_holds_the_configured_cases(
