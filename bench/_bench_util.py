@@ -90,7 +90,7 @@ async def start_cases(
         async with sem:
             return await client.start_workflow(
                 WORKFLOW_TYPE,
-                StartCase(case_id=cid, plan=plan.ref, data=data, opened_by="bench"),
+                StartCase(plan=plan.ref, data=data, opened_by="bench"),
                 id=cid,
                 task_queue=queue,
                 result_type=CaseResult,
@@ -251,7 +251,7 @@ async def open_floor_waiting(client: Client, plan: Plan, queue: str, n: int, pre
         async with sem:
             handle = await client.start_workflow(
                 "HandWrittenWaitingCase",
-                StartCase(case_id=cid, plan=plan.ref, data=data, opened_by="alice"),
+                StartCase(plan=plan.ref, data=data, opened_by="alice"),
                 id=cid,
                 task_queue=queue,
                 search_attributes=initial_search_attributes(plan, data),

@@ -145,7 +145,8 @@ class HandWrittenWaitingCase:
     async def run(self, start: StartCase) -> None:
         """Record the case and its open task, then wait."""
         now = workflow.now()
-        cid, task_id = start.case_id, f"{start.case_id}.review.1"
+        cid = workflow.info().workflow_id  # the case id, as in CaseWorkflow
+        task_id = f"{cid}.review.1"
         events = [
             CaseEvent(
                 seq=1,

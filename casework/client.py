@@ -183,9 +183,7 @@ async def _start(
     parent_case_id: str | None,
     settings: Settings,
 ) -> WorkflowHandle[Any, Any]:
-    start = StartCase(
-        case_id=case_id, plan=plan.ref, data=data, opened_by=actor.id, parent_case_id=parent_case_id
-    )
+    start = StartCase(plan=plan.ref, data=data, opened_by=actor.id, parent_case_id=parent_case_id)
     try:
         return await client.start_workflow(
             WORKFLOW_TYPE,

@@ -80,9 +80,11 @@ class Actor(_Model):
 
 
 class StartCase(_Model):
-    """Input of the case workflow."""
+    """Input of the case workflow; the case id is the workflow id."""
 
-    case_id: str
+    #: Left out by casework (the workflow id is the case id); cases started
+    #: when the input repeated it keep theirs.
+    case_id: str | None = None
     plan: PlanRef
     data: dict[str, Any] = Field(default_factory=dict)
     opened_by: str = "system"
@@ -220,11 +222,9 @@ class CaseResult(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    case_id: str
     status: CaseStatus
     outcome: str | None = None
     reason: str | None = None
-    closed_at: dt.datetime | None = None
     data: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -11,11 +11,16 @@ from __future__ import annotations
 import threading
 
 from casework.errors import NotFoundError
-from casework.language.plan import Plan, PlanRef
+from casework.language.plan import REF_HASH_CHARS, Plan, PlanRef
 
 
 class PlanRegistry:
-    """Thread-safe map of plan hashes to plans, with per-process version indexes."""
+    """Thread-safe map of plan hashes to plans, with per-process version indexes.
+
+    Plans are found by the hash prefix a :class:`PlanRef` carries
+    (:data:`~casework.language.plan.REF_HASH_CHARS` hex digits), or by the full
+    hash that references of older cases carry.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -25,10 +30,11 @@ class PlanRegistry:
     def put(self, plan: Plan) -> None:
         """Add a plan. Re-adding the same plan is a no-op."""
         with self._lock:
-            known = self._by_hash.get(plan.hash)
+            key = plan.hash[:REF_HASH_CHARS]
+            known = self._by_hash.get(key)
             if known is not None and known != plan:
-                raise ValueError(f"hash {plan.hash} already names a different plan")
-            self._by_hash[plan.hash] = plan
+                raise ValueError(f"hash {key} already names a different plan")
+            self._by_hash[key] = plan
             current = self._by_version.get((plan.process, plan.version))
             # the newest registration of a version wins for *new* cases; old hashes stay resolvable
             if current is None or current.hash != plan.hash:
@@ -40,8 +46,8 @@ class PlanRegistry:
         Raises:
             NotFoundError: When no plan with that hash is registered.
         """
-        plan = self._by_hash.get(ref.hash)
-        if plan is None:
+        plan = self._by_hash.get(ref.hash[:REF_HASH_CHARS])
+        if plan is None or not plan.hash.startswith(ref.hash):
             raise NotFoundError(
                 "plan", str(ref), hint="deploy the definition version on this worker"
             )

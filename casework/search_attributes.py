@@ -50,7 +50,12 @@ def case_values(
     assignee: str | None = None,
     sla_state: str | None = None,
 ) -> dict[str, Value]:
-    """Return every ``Case*`` value of a case (``None`` where unset)."""
+    """Return every ``Case*`` value of a case (``None`` where unset).
+
+    A case without SLA clocks (``sla_state`` ``"none"``) leaves ``CaseSlaState``
+    unset: ``CaseSlaState IS NULL`` finds those cases, and the value stays out
+    of every history.
+    """
 
     def text(field: str) -> str | None:
         value = data.get(field)
@@ -64,8 +69,13 @@ def case_values(
         "CaseRegion": text("region"),
         "CaseTeam": text("team"),
         "CaseAssignee": assignee,
-        "CaseSlaState": sla_state,
+        "CaseSlaState": _sla(sla_state),
     }
+
+
+def _sla(state: Value) -> Value:
+    # "none" was stored by cases started before it was left unset: the same as unset
+    return None if state == "none" else state
 
 
 def typed(values: Mapping[str, Value]) -> TypedSearchAttributes:
@@ -86,14 +96,15 @@ def initial_search_attributes(plan: Plan, data: Mapping[str, Any]) -> TypedSearc
             version=plan.version,
             status="open",
             data=data,
-            sla_state="none" if plan.sla is None else None,
         )
     )
 
 
 def known(attributes: TypedSearchAttributes) -> dict[str, Value]:
     """Every ``Case*`` value in ``attributes`` (``None`` for those not set)."""
-    return {name: attributes.get(_key(name)) for name in SEARCH_ATTRIBUTES}
+    values: dict[str, Value] = {name: attributes.get(_key(name)) for name in SEARCH_ATTRIBUTES}
+    values["CaseSlaState"] = _sla(values["CaseSlaState"])
+    return values
 
 
 def updates(old: dict[str, Value], new: Mapping[str, Value]) -> list[SearchAttributeUpdate[Any]]:

@@ -203,10 +203,10 @@ class EngineBase:
     def result(self) -> CaseResult:
         """What the case returns when it ends."""
         st = self.st
-        fields = {"outcome": st.outcome, "reason": st.reason, "closed_at": st.closed_at}
-        # fields left unset stay out of the stored result (casework.converter)
+        fields = {"outcome": st.outcome, "reason": st.reason}
+        # fields left unset stay out of the stored result (casework.converter); the
+        # case id is the workflow id and the close time the completion event's
         return CaseResult(
-            case_id=st.case_id,
             status=st.status,
             data=dict(st.data),
             **{name: value for name, value in fields.items() if value is not None},

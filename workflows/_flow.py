@@ -172,7 +172,6 @@ class FlowMixin(TokensMixin):
                 non_retryable=True,
             ) from None
         start = StartCase(
-            case_id=child_id,
             plan=ref.ref,
             data=data,
             opened_by=self.st.opened_by,

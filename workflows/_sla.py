@@ -275,7 +275,6 @@ class SlaMixin(EngineBase):
             await workflow.start_child_workflow(
                 "CaseWorkflow",
                 StartCase(
-                    case_id=child_id,
                     plan=plan.ref,
                     data=data,
                     opened_by="system",

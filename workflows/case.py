@@ -61,7 +61,8 @@ class CaseWorkflow(StepsMixin):
             except InvalidData as exc:
                 self.init_error = ApplicationError(str(exc), type="InvalidData", non_retryable=True)
             state = CaseState(
-                case_id=start.case_id,
+                # older inputs repeat the case id; new ones leave it to the workflow id
+                case_id=start.case_id or workflow.info().workflow_id,
                 plan=start.plan,
                 data=data,
                 opened_by=start.opened_by,
@@ -134,7 +135,6 @@ class CaseWorkflow(StepsMixin):
             tok["waiting"] = False
         workflow.continue_as_new(
             StartCase(
-                case_id=self.st.case_id,
                 plan=self.st.plan,
                 data={},
                 opened_by=self.st.opened_by,

@@ -19,6 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from casework.language.model import ProcessDefinition
 from casework.language.policies import Calendar, EscalationLadder, RoutingRule, SlaPolicy
 
+#: Hex digits of the plan hash a :class:`PlanRef` carries: 128 bits, stored in
+#: every case's start event; the registry refuses two plans sharing them.
+REF_HASH_CHARS = 32
+
 
 class PlanRef(BaseModel):
     """How a case names the plan it runs: the hash can never change meaning."""
@@ -27,7 +31,12 @@ class PlanRef(BaseModel):
 
     process: str
     version: int
-    hash: str
+    hash: str = Field(
+        description=(
+            f"The plan hash's first {REF_HASH_CHARS} hex digits (all 64 in cases started"
+            " before references were shortened)."
+        )
+    )
 
     def __str__(self) -> str:
         return f"{self.process}@{self.version}#{self.hash[:12]}"
@@ -54,7 +63,7 @@ class Plan(BaseModel):
     @property
     def ref(self) -> PlanRef:
         """The reference a case is started with."""
-        return PlanRef(process=self.process, version=self.version, hash=self.hash)
+        return PlanRef(process=self.process, version=self.version, hash=self.hash[:REF_HASH_CHARS])
 
     def calendar_for(self, region: str | None) -> Calendar | None:
         """Return the calendar of ``region``, else the default calendar, else None."""

@@ -129,7 +129,7 @@ async def test_the_waiting_baseline_records_what_a_waiting_case_does(
         case = await start_case(client, cli, queue, data)
         floor = await client.start_workflow(
             "HandWrittenWaitingCase",
-            StartCase(case_id="C-FLOOR", plan=cli.ref, data=data, opened_by="olga"),
+            StartCase(plan=cli.ref, data=data, opened_by="olga"),
             id="C-FLOOR",
             task_queue=queue,
             search_attributes=initial_search_attributes(cli, data),

@@ -32,7 +32,7 @@ async def test_sigkill_worker_midway_every_effect_once(tmp_path: Path) -> None:
             *[
                 client.start_workflow(
                     WORKFLOW_TYPE,
-                    StartCase(case_id=cid, plan=plan.ref, data={"customer": f"cust-{i}"}),
+                    StartCase(plan=plan.ref, data={"customer": f"cust-{i}"}),
                     id=cid,
                     task_queue=env.task_queue,
                     result_type=CaseResult,

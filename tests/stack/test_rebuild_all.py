@@ -73,7 +73,7 @@ async def test_rebuild_all_restores_every_case(tmp_path: Path) -> None:
             handles.append(
                 await client.start_workflow(
                     WORKFLOW_TYPE,
-                    StartCase(case_id=cid, plan=plans[process].ref, data=data),
+                    StartCase(plan=plans[process].ref, data=data),
                     id=cid,
                     task_queue=env.task_queue,
                     result_type=CaseResult,

@@ -221,7 +221,7 @@ async def test_timeline_equals_history_through_kills_and_outage(tmp_path: Path) 
                 *[
                     client.start_workflow(
                         WORKFLOW_TYPE,
-                        StartCase(case_id=cid, plan=plan.ref, data={"customer": f"cust-{i}"}),
+                        StartCase(plan=plan.ref, data={"customer": f"cust-{i}"}),
                         id=cid,
                         task_queue=env.task_queue,
                         result_type=CaseResult,

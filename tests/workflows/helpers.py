@@ -253,7 +253,7 @@ async def start_case(
     cid = case_id or f"C-260101-{uuid.uuid4().hex[:6].upper()}"
     return await client.start_workflow(
         CaseWorkflow.run,
-        StartCase(case_id=cid, plan=plan.ref, data=data, opened_by=opened_by),
+        StartCase(plan=plan.ref, data=data, opened_by=opened_by),
         id=cid,
         task_queue=task_queue,
         # the time-skipping server sometimes drops a workflow task that races an Update;

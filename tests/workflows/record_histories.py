@@ -17,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from casework.binaries import temporal_test_server
 from tests.fixtures.temporal import register_case_search_attributes
 from tests.workflows.helpers import Fakes, pyd_client, running
-from tests.workflows.scenarios import SCENARIOS, plan_json
+from tests.workflows.scenarios import SCENARIOS, history_json, plan_json
 
 HERE = Path(__file__).parent / "histories"
 
@@ -35,12 +35,10 @@ async def record() -> None:
             fakes = Fakes()
             async with running(client, f"record-{name}", fakes):
                 handle, plans = await scenario(client, env, f"record-{name}", fakes)
-            history = await handle.fetch_history()
-            (HERE / f"{name}.json").write_text(
-                json.dumps(history.to_json_dict(), separators=(",", ":"))
-            )
+            text, events = await history_json(handle)
+            (HERE / f"{name}.json").write_text(text)
             (HERE / f"{name}.plans.json").write_text(json.dumps(plan_json(plans), indent=1))
-            print(f"{name}: {len(history.events)} events")
+            print(f"{name}: {events} events")
     finally:
         await env.shutdown()
 

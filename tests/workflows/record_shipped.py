@@ -37,7 +37,7 @@ from tests.definitions.test_run_shipped import (
 )
 from tests.fixtures.temporal import register_case_search_attributes
 from tests.workflows.helpers import actor, pyd_client, running, start_case, wait_for, wait_task
-from tests.workflows.scenarios import plan_json
+from tests.workflows.scenarios import history_json, plan_json
 from workflows.case import CaseWorkflow
 
 HERE = Path(__file__).parent / "histories"
@@ -236,14 +236,12 @@ async def record_one(name: str, run: Shipped, plans: dict[str, Plan]) -> None:
             handles = await run(client, env, tq, fakes, plans)
         used = [plans[p] for p in NEEDS.get(name, [name])]
         for process, handle in handles.items():
-            history = await handle.fetch_history()
-            (HERE / f"shipped-{process}.json").write_text(
-                json.dumps(history.to_json_dict(), separators=(",", ":"))
-            )
+            text, events = await history_json(handle)
+            (HERE / f"shipped-{process}.json").write_text(text)
             (HERE / f"shipped-{process}.plans.json").write_text(
                 json.dumps(plan_json(used), indent=1)
             )
-            print(f"shipped-{process}: {len(history.events)} events")
+            print(f"shipped-{process}: {events} events")
     finally:
         await env.shutdown()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -205,3 +206,13 @@ SCENARIOS: dict[str, Scenario] = {
 def plan_json(plans: list[Plan]) -> list[dict[str, Any]]:
     """Plans as stored next to a history."""
     return [p.model_dump(mode="json") for p in plans]
+
+
+async def history_json(handle: WorkflowHandle[Any, Any]) -> tuple[str, int]:
+    """The history of ``handle`` as committed (JSON text) and its number of events.
+
+    The workflow id goes in too: it is the case id, which the events do not hold.
+    """
+    history = await handle.fetch_history()
+    recorded = {"workflowId": handle.id, **history.to_json_dict()}
+    return json.dumps(recorded, separators=(",", ":")), len(history.events)
