@@ -56,6 +56,7 @@ class CaseWorkflow(StepsMixin):
             start.carried = {}
         else:
             data = dict(start.data)
+            start.data = {}  # as above: the state holds the data now
             try:
                 data = validate_case_data(plan, data)
             except InvalidData as exc:

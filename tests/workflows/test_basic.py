@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from temporalio.client import Client, WorkflowFailureError
 
-from casework.contracts import TaskAction
+from casework.contracts import StartCase, TaskAction
+from casework.language.plan import PlanRef
 from tests.workflows.helpers import Fakes, actor, definition, make_plan, running, start_case
 from workflows.case import CaseWorkflow
 
@@ -126,3 +127,29 @@ async def test_expression_failure_fails_the_case(
             await h.result()
     assert "step oops: values.note" in str(info.value.cause)
     assert fakes.kinds(h.id)[-1] == "case_ended"
+
+
+async def test_the_case_id_is_the_workflow_id_and_older_inputs_still_run(
+    client: Client, task_queue: str, fakes: Fakes
+) -> None:
+    plan = make_plan(definition([{"id": "done", "kind": "end"}], process="ids"))
+    async with running(client, task_queue, fakes):
+        h = await start_case(client, plan, task_queue, {"customer": "Ann"})
+        result = await h.result()
+        # what a case started before the input left out its id: the id and the full hash
+        legacy_ref = PlanRef(process=plan.process, version=plan.version, hash=plan.hash)
+        old = await client.start_workflow(
+            CaseWorkflow.run,
+            StartCase(case_id=h.id + "-OLD", plan=legacy_ref, data={"customer": "Bo"}),
+            id=h.id + "-OLD",
+            task_queue=task_queue,
+        )
+        await old.result()
+    started = (await h.fetch_history()).events[0].workflow_execution_started_event_attributes
+    [stored] = started.input.payloads
+    assert b"case_id" not in stored.data
+    assert plan.hash[:32].encode() in stored.data
+    assert plan.hash.encode() not in stored.data
+    assert (result.status, result.data["customer"]) == ("completed", "Ann")
+    assert fakes.events(h.id)[0].kind == "case_opened"
+    assert [e.kind for e in fakes.events(old.id)][-1] == "case_ended"
