@@ -358,7 +358,10 @@ def main() -> int:
     parser.add_argument(
         # 900: the figure of 500 cases moved by 20 KB from run to run, of 900 by 4 KB
         # (bench/README.md); more would pass the worker's cache of 1,000 cases
-        "--memory", type=int, default=900, help="waiting cases for the memory figure"
+        "--memory",
+        type=int,
+        default=900,
+        help="waiting cases for the memory figure",
     )
     parser.add_argument(
         "--quick", action="store_true", help="small run (n=30, rounds=1, memory=100)"
