@@ -46,7 +46,11 @@ def report(out: dict[str, Any]) -> None:
         Row("worker+client CPU ms per case interp/hand/+rec", _triple(out, "cpu_ms_per_case", 1)),
         Row("history events interp/hand/+rec", _triple(out, "history_events", 0)),
         Row("history bytes interp/hand/+rec", _triple(out, "history_bytes", 0)),
-        Row("default server cases/s", f"{out['default_cases_per_s']:.1f}"),
+        Row(
+            "side by side: tuned / default server cases/s",
+            f"{out['tuned_server_cases_per_s']:.1f} / {out['default_server_cases_per_s']:.1f}"
+            f" (rounds {', '.join(f'{r:.2f}' for r in out['tuned_vs_default_throughputs'])})",
+        ),
         Row(
             "latency tuned / default (ms)",
             f"{out['tuned_latency_ms']:.0f} / {out['default_latency_ms']:.0f}",

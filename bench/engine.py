@@ -60,6 +60,11 @@ from workers.worker import build_worker, case_workflow, freeze_startup_heap
 SHIPPED = sorted(p.stem for p in (PROJECT_ROOT / "definitions").glob("*.yaml"))
 
 
+def plans_by_process(root: Path) -> dict[str, Plan]:
+    """The compiled definitions of a workspace, by process id."""
+    return {p.process: p for p in load_plans(root / "definitions", PROJECT_ROOT / "policies")}
+
+
 async def _interpreter_vs_handwritten(
     client: Any, five: Plan, queue: str, n: int, rounds: int, out: dict[str, Any]
 ) -> None:
@@ -220,7 +225,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     url = f"sqlite:///{root / 'records.db'}"
     upgrade(url)
     engine = make_engine(url)
-    plans = {p.process: p for p in load_plans(root / "definitions", PROJECT_ROOT / "policies")}
+    plans = plans_by_process(root)
     five = plans["five-actions"]
     queue = "bench"
     out: dict[str, Any] = {"n": args.n, "rounds": args.rounds}
@@ -242,7 +247,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             freeze_startup_heap()  # as `casework up` and `casework worker` do
             say("interpreter vs hand-written on the tuned server")
             await _interpreter_vs_handwritten(client, five, queue, args.n, args.rounds, out)
-            out["tuned_latency_ms"] = await _latency(client, five, queue, 10)
             say("history per shipped process")
             await _per_process(client, plans, settings, out)
         # with no worker in this process: the caller measures only its own round trips
@@ -258,13 +262,52 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         tuned.stop()
 
-    say("the same workload on a default dev server")
-    rate, latency = await _variant(root, "default", settings, engine, args, tuned=False)
-    out["default_cases_per_s"], out["default_latency_ms"] = rate, latency
+    say("the embedded stack's server against a default dev server, side by side")
+    await _servers_side_by_side(root, settings, engine, args, out)
     engine.dispose()
-    out["tuned_vs_default_throughput"] = out["interpreter_cases_per_s"] / out["default_cases_per_s"]
-    out["tuned_vs_default_latency"] = out["default_latency_ms"] / out["tuned_latency_ms"]
     return out
+
+
+async def _servers_side_by_side(
+    root: Path, settings: Settings, engine: Any, args: argparse.Namespace, out: dict[str, Any]
+) -> None:
+    """The 5-action process on a fresh tuned and a fresh default server, rounds alternating.
+
+    Both servers run at once, each with its own worker in this process, so both
+    see the same box and the same growth of their files (an idle one costs about
+    1 % of a core); the figure is the median of the rounds' own ratios.
+    """
+    five = plans_by_process(root)["five-actions"]
+    queue = settings.task_queue
+    servers = {"tuned": {"tuned": True}, "default": {"tuned": False}}
+    async with contextlib.AsyncExitStack() as stack:
+        clients: dict[str, Any] = {}
+        for label, server in servers.items():
+            srv = await start_server(root, label=f"side-{label}", **server)
+            stack.callback(srv.stop)
+            clients[label] = client = await client_for(srv)
+            worker = build_worker(
+                client, settings, [], engine=engine, workflows=[case_workflow()], deploy=False
+            )
+            await stack.enter_async_context(worker)
+
+        def batch(label: str, n: int, prefix: str) -> Callable[[], Awaitable[list[Any]]]:
+            return lambda: start_cases(clients[label], five, case_ids(n, prefix), queue, data)
+
+        data = {"customer": "acme"}
+        for label in servers:  # warm: connections, caches
+            await throughput(batch(label, 10, "W"))
+        rates: dict[str, list[float]] = {label: [] for label in servers}
+        for i in range(args.rounds):
+            for label in list(servers)[:: 1 if i % 2 == 0 else -1]:
+                rates[label].append((await throughput(batch(label, args.n, "S")))[0])
+        for label in servers:
+            out[f"{label}_server_cases_per_s"] = statistics.median(rates[label])
+            out[f"{label}_latency_ms"] = await _latency(clients[label], five, queue, 10)
+    ratios = [a / b for a, b in zip(rates["tuned"], rates["default"], strict=True)]
+    out["tuned_vs_default_throughput"] = statistics.median(ratios)
+    out["tuned_vs_default_throughputs"] = [round(r, 3) for r in ratios]
+    out["tuned_vs_default_latency"] = out["default_latency_ms"] / out["tuned_latency_ms"]
 
 
 async def _variant(
@@ -276,8 +319,7 @@ async def _variant(
     **server: Any,
 ) -> tuple[float, float]:
     """Cases/s and median end-to-end latency (ms) of the 5-action process on one server setup."""
-    plans = {p.process: p for p in load_plans(root / "definitions", PROJECT_ROOT / "policies")}
-    five, queue = plans["five-actions"], settings.task_queue
+    five, queue = plans_by_process(root)["five-actions"], settings.task_queue
     srv = await start_server(root, label=label, **server)
     try:
         client = await client_for(srv)

@@ -7,7 +7,7 @@ import contextlib
 import os
 import signal
 import subprocess
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -30,6 +30,24 @@ TUNED_DYNAMIC_CONFIG: tuple[str, ...] = (
 )
 
 
+#: The environment variable that caps the Go runtime's threads running Go code at once.
+GOMAXPROCS = "GOMAXPROCS"
+
+
+def tuned_go_max_procs() -> int:
+    """Cores the tuned dev server may run Go code on: all but one, at least one.
+
+    The worker next to it runs Python, which uses one core at a time; a Go runtime
+    allowed every core spends CPU on its own threads contending with the worker's
+    (docs/operations.md).
+    """
+    if hasattr(os, "sched_getaffinity"):  # Linux: the cores this process may use
+        cores = len(os.sched_getaffinity(0))
+    else:
+        cores = os.cpu_count() or 1
+    return max(1, cores - 1)
+
+
 #: Starts tried when the server loses a race for one of its own random ports.
 START_ATTEMPTS = 3
 
@@ -50,6 +68,9 @@ class ServerOptions:
         log_file: Where the server's output goes (None: discarded).
         pragmas: SQLite pragmas instead of the tuned ones (when tuned).
         dynamic_config: Dynamic config values instead of the tuned ones (when tuned).
+        go_max_procs: ``GOMAXPROCS`` of the server (None: :func:`tuned_go_max_procs`
+            when tuned, Go's default otherwise); a ``GOMAXPROCS`` already in the
+            environment wins.
     """
 
     db_file: Path | None = None
@@ -63,6 +84,7 @@ class ServerOptions:
     log_file: Path | None = None
     pragmas: tuple[str, ...] | None = None
     dynamic_config: tuple[str, ...] | None = None
+    go_max_procs: int | None = None
 
     @property
     def address(self) -> str:
@@ -99,6 +121,17 @@ def server_command(opts: ServerOptions) -> list[str]:
         for value in TUNED_DYNAMIC_CONFIG if opts.dynamic_config is None else opts.dynamic_config:
             cmd += ["--dynamic-config-value", value]
     return cmd
+
+
+def server_env(opts: ServerOptions, environ: Mapping[str, str]) -> dict[str, str]:
+    """Return the environment the server runs with: ``environ`` plus its ``GOMAXPROCS``."""
+    env = dict(environ)
+    procs = opts.go_max_procs
+    if procs is None and opts.tuned:
+        procs = tuned_go_max_procs()
+    if procs is not None and GOMAXPROCS not in env:
+        env[GOMAXPROCS] = str(procs)
+    return env
 
 
 async def wait_for_temporal(address: str, namespace: str, timeout: float) -> None:  # noqa: ASYNC109
@@ -180,7 +213,7 @@ class DevServer:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            env=os.environ.copy(),
+            env=server_env(self.opts, os.environ),
         )
 
     def stop(self, timeout: float = 15.0) -> None:

@@ -1,4 +1,4 @@
-"""Starting the dev server: a start that loses one of its random ports is tried again."""
+"""Starting the dev server: retries after a lost port race, and the environment it runs with."""
 
 from __future__ import annotations
 
@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from casework import _stack_server
-from casework._stack_server import START_ATTEMPTS, DevServer, ServerOptions, free_port
+from casework._stack_server import (
+    GOMAXPROCS,
+    START_ATTEMPTS,
+    DevServer,
+    ServerOptions,
+    free_port,
+    server_env,
+    tuned_go_max_procs,
+)
 from casework.errors import EngineUnavailableError
 
 
@@ -37,3 +45,30 @@ async def test_other_failures_are_not_retried(
     with pytest.raises(EngineUnavailableError):
         await server.start(timeout=10)
     assert calls.read_text().count("start") == 1
+
+
+def test_the_tuned_server_leaves_one_core_to_the_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_stack_server, "tuned_go_max_procs", lambda: 3)
+    env = server_env(ServerOptions(tuned=True), {"PATH": "/bin"})
+    assert env == {"PATH": "/bin", "GOMAXPROCS": "3"}
+
+
+def test_an_untuned_server_keeps_gos_default() -> None:
+    assert GOMAXPROCS not in server_env(ServerOptions(tuned=False), {})
+
+
+def test_gomaxprocs_from_the_option_or_the_environment() -> None:
+    assert server_env(ServerOptions(tuned=False, go_max_procs=2), {})[GOMAXPROCS] == "2"
+    # an operator's own setting wins over both
+    assert server_env(ServerOptions(go_max_procs=2), {GOMAXPROCS: "4"})[GOMAXPROCS] == "4"
+
+
+def test_at_least_one_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_stack_server.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert tuned_go_max_procs() == 1
+    monkeypatch.setattr(_stack_server.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert tuned_go_max_procs() == 1
+    monkeypatch.setattr(
+        _stack_server.os, "sched_getaffinity", lambda pid: set(range(8)), raising=False
+    )
+    assert tuned_go_max_procs() == 7
