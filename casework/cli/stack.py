@@ -35,7 +35,10 @@ def up(
     ] = False,
     untuned: Annotated[
         bool,
-        typer.Option("--untuned", help="Run Temporal without the SQLite/dynamic-config tuning."),
+        typer.Option(
+            "--untuned",
+            help="Run Temporal without the SQLite, dynamic-config and GOMAXPROCS tuning.",
+        ),
     ] = False,
 ) -> None:
     """Start Temporal, the records, a worker, the API and the report schedule; Ctrl-C stops all."""
