@@ -14,6 +14,7 @@ import contextlib
 import functools
 import json
 import logging
+import os
 import statistics
 import sys
 import time
@@ -56,6 +57,9 @@ from casework.records.db import make_engine, upgrade
 from casework.search_attributes import initial_search_attributes
 from casework.settings import PROJECT_ROOT, Settings
 from workers.worker import build_worker, case_workflow, freeze_startup_heap
+
+#: Seconds between side-by-side rounds: the 10 s workflow-task timeout timers of a round, and 1.
+SETTLE_S = 11.0
 
 SHIPPED = sorted(p.stem for p in (PROJECT_ROOT / "definitions").glob("*.yaml"))
 
@@ -275,7 +279,8 @@ async def _servers_side_by_side(
 
     Both servers run at once, each with its own worker in this process, so both
     see the same box and the same growth of their files (an idle one costs about
-    1 % of a core); the figure is the median of the rounds' own ratios.
+    1 % of a core); each round starts once the timers of the one before have
+    fired. The figure is the median of the rounds' own ratios.
     """
     five = plans_by_process(root)["five-actions"]
     queue = settings.task_queue
@@ -300,6 +305,9 @@ async def _servers_side_by_side(
         rates: dict[str, list[float]] = {label: [] for label in servers}
         for i in range(args.rounds):
             for label in list(servers)[:: 1 if i % 2 == 0 else -1]:
+                # a round leaves timer tasks (workflow-task and activity timeouts) that
+                # fire up to 10 s after it: let them pass before the other server's round
+                await asyncio.sleep(SETTLE_S)
                 rates[label].append((await throughput(batch(label, args.n, "S")))[0])
         for label in servers:
             out[f"{label}_server_cases_per_s"] = statistics.median(rates[label])
@@ -344,7 +352,7 @@ async def _variant(
 
 
 async def tuning(args: argparse.Namespace) -> dict[str, Any]:
-    """What each dev-server setting buys: the 5-action process on four server setups."""
+    """What each dev-server setting buys: the 5-action process on five server setups."""
     from casework._stack_server import TUNED_DYNAMIC_CONFIG
 
     root = workspace("tuning")
@@ -356,15 +364,26 @@ async def tuning(args: argparse.Namespace) -> dict[str, Any]:
 
     fill_registry(plans, engine)
     settings = Settings(task_queue="tuning", database_url=url, definitions_dir=root / "definitions")
+    every_core = os.cpu_count() or 1  # Go's own default
     setups: dict[str, dict[str, Any]] = {
         "default": {"tuned": False},
         "wal (synchronous=full)": {
             "tuned": True,
             "pragmas": ("journal_mode=wal",),
             "dynamic_config": (),
+            "go_max_procs": every_core,
         },
-        "wal + synchronous=normal": {"tuned": True, "dynamic_config": ()},
-        "wal + normal + dynamic config": {"tuned": True, "dynamic_config": TUNED_DYNAMIC_CONFIG},
+        "wal + synchronous=normal": {
+            "tuned": True,
+            "dynamic_config": (),
+            "go_max_procs": every_core,
+        },
+        "wal + normal + dynamic config": {
+            "tuned": True,
+            "dynamic_config": TUNED_DYNAMIC_CONFIG,
+            "go_max_procs": every_core,
+        },
+        "+ GOMAXPROCS (what casework up runs)": {"tuned": True},
     }
     out: dict[str, Any] = {"n": args.n, "rounds": args.rounds, "setups": {}}
     for i, (name, server) in enumerate(setups.items()):
