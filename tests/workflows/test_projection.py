@@ -8,7 +8,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import SearchAttributeKey
 
-from casework.contracts import TaskAction
+from casework.contracts import CaseEvent, TaskAction
 from tests.workflows.helpers import (
     Fakes,
     actor,
@@ -126,6 +126,10 @@ async def test_an_update_answer_leaves_the_upsert_to_the_next_task(
     assert EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES not in kinds[accepted:answered]
 
 
+def _without_times(events: list[CaseEvent]) -> list[dict[str, object]]:
+    return [e.model_dump(exclude={"at"}) for e in events]
+
+
 async def test_a_waiting_case_holds_no_projector(
     client: Client, task_queue: str, fakes: Fakes
 ) -> None:
@@ -144,8 +148,11 @@ async def test_a_waiting_case_holds_no_projector(
         await coroutines_without(h, "projector")
         recorded = fakes.events(h.id)
         assert recorded[-1].kind == "task_claimed", "the claim is recorded"
-        # the timeline query gives back the recorded events it still holds
-        assert await h.query(CaseWorkflow.timeline_query) == recorded
+        # the timeline query gives back the recorded events it still holds; their times
+        # may differ where a workflow task was retried after its records write (the
+        # records keep the first write), so the times are left out
+        held = await h.query(CaseWorkflow.timeline_query)
+        assert _without_times(held) == _without_times(recorded)
         await h.execute_update(CaseWorkflow.complete, TaskAction(task_id=tid, actor=fred))
         final = await finished(h)
     assert [e.seq for e in fakes.events(h.id)] == list(range(1, final.last_seq + 1))
