@@ -25,6 +25,7 @@ from temporalio.common import TypedSearchAttributes
 from casework.client import WORKFLOW_TYPE, actor_for, open_case
 from casework.contracts import CaseResult, CaseView, StartCase
 from casework.converter import DATA_CONVERTER
+from casework.language.compiler import load_plans
 from casework.language.plan import Plan
 from casework.search_attributes import SEARCH_ATTRIBUTES, initial_search_attributes
 from casework.settings import PROJECT_ROOT, Settings
@@ -39,6 +40,16 @@ TEST_DEFINITIONS = (
     PROJECT_ROOT / "tests" / "stack" / "five-actions.yaml",
     PROJECT_ROOT / "tests" / "cli" / "_cli_test.yaml",
 )
+
+
+def say(message: str) -> None:
+    """Progress on stderr."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def plans_by_process(root: Path) -> dict[str, Plan]:
+    """The compiled definitions of a workspace, by process id."""
+    return {p.process: p for p in load_plans(root / "definitions", PROJECT_ROOT / "policies")}
 
 
 def workspace(name: str) -> Path:

@@ -12,9 +12,7 @@ import argparse
 import asyncio
 import contextlib
 import functools
-import json
 import logging
-import os
 import statistics
 import sys
 import time
@@ -28,15 +26,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _autopilot import drive
 from _bench_util import (
-    Row,
     case_ids,
     client_for,
     history_size,
     open_floor_waiting,
     open_waiting,
     percentile,
-    print_table,
+    plans_by_process,
     rss_of,
+    say,
     start_cases,
     start_handwritten,
     start_server,
@@ -47,26 +45,18 @@ from _bench_util import (
 )
 from _engine_report import report
 from _handwritten import HandWrittenCase, HandWrittenRecordedCase
+from _servers import servers_side_by_side, tuning
 
 from casework.client import actor_for, task_action
 from casework.contracts import TaskAction
 from casework.errors import TaskActionRejected
-from casework.language.compiler import load_plans
 from casework.language.plan import Plan
 from casework.records.db import make_engine, upgrade
 from casework.search_attributes import initial_search_attributes
 from casework.settings import PROJECT_ROOT, Settings
 from workers.worker import build_worker, case_workflow, freeze_startup_heap
 
-#: Seconds between side-by-side rounds: the 10 s workflow-task timeout timers of a round, and 1.
-SETTLE_S = 11.0
-
 SHIPPED = sorted(p.stem for p in (PROJECT_ROOT / "definitions").glob("*.yaml"))
-
-
-def plans_by_process(root: Path) -> dict[str, Plan]:
-    """The compiled definitions of a workspace, by process id."""
-    return {p.process: p for p in load_plans(root / "definitions", PROJECT_ROOT / "policies")}
 
 
 async def _interpreter_vs_handwritten(
@@ -112,16 +102,6 @@ async def _interpreter_vs_handwritten(
         out[key + "s"] = [round(r, 3) for r in ratios]
     out["history_bytes_ratio"] = sizes["cw"][1] / sizes["hw"][1]
     out["recorded_history_bytes_ratio"] = sizes["cw"][1] / sizes["hr"][1]
-
-
-async def _latency(client: Any, five: Plan, queue: str, k: int) -> float:
-    lat = []
-    for _ in range(k):
-        t0 = time.perf_counter()
-        (h,) = await start_cases(client, five, case_ids(1, "L"), queue, {"customer": "acme"})
-        await h.result()
-        lat.append(time.perf_counter() - t0)
-    return statistics.median(lat) * 1000
 
 
 async def _updates(
@@ -267,147 +247,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         tuned.stop()
 
     say("the embedded stack's server against a default dev server, side by side")
-    await _servers_side_by_side(root, settings, engine, args, out)
+    await servers_side_by_side(root, settings, engine, args, out)
     engine.dispose()
     return out
-
-
-async def _servers_side_by_side(
-    root: Path, settings: Settings, engine: Any, args: argparse.Namespace, out: dict[str, Any]
-) -> None:
-    """The 5-action process on a fresh tuned and a fresh default server, rounds alternating.
-
-    Both servers run at once, each with its own worker in this process, so both
-    see the same box and the same growth of their files (an idle one costs about
-    1 % of a core); each round starts once the timers of the one before have
-    fired. The figure is the median of the rounds' own ratios.
-    """
-    five = plans_by_process(root)["five-actions"]
-    queue = settings.task_queue
-    servers = {"tuned": {"tuned": True}, "default": {"tuned": False}}
-    async with contextlib.AsyncExitStack() as stack:
-        clients: dict[str, Any] = {}
-        for label, server in servers.items():
-            srv = await start_server(root, label=f"side-{label}", **server)
-            stack.callback(srv.stop)
-            clients[label] = client = await client_for(srv)
-            worker = build_worker(
-                client, settings, [], engine=engine, workflows=[case_workflow()], deploy=False
-            )
-            await stack.enter_async_context(worker)
-
-        def batch(label: str, n: int, prefix: str) -> Callable[[], Awaitable[list[Any]]]:
-            return lambda: start_cases(clients[label], five, case_ids(n, prefix), queue, data)
-
-        data = {"customer": "acme"}
-        for label in servers:  # warm: connections, caches
-            await throughput(batch(label, 10, "W"))
-        rates: dict[str, list[float]] = {label: [] for label in servers}
-        for i in range(args.rounds):
-            for label in list(servers)[:: 1 if i % 2 == 0 else -1]:
-                # a round leaves timer tasks (workflow-task and activity timeouts) that
-                # fire up to 10 s after it: let them pass before the other server's round
-                await asyncio.sleep(SETTLE_S)
-                rates[label].append((await throughput(batch(label, args.n, "S")))[0])
-        for label in servers:
-            out[f"{label}_server_cases_per_s"] = statistics.median(rates[label])
-            out[f"{label}_latency_ms"] = await _latency(clients[label], five, queue, 10)
-    ratios = [a / b for a, b in zip(rates["tuned"], rates["default"], strict=True)]
-    out["tuned_vs_default_throughput"] = statistics.median(ratios)
-    out["tuned_vs_default_throughputs"] = [round(r, 3) for r in ratios]
-    out["tuned_vs_default_latency"] = out["default_latency_ms"] / out["tuned_latency_ms"]
-
-
-async def _variant(
-    root: Path,
-    label: str,
-    settings: Settings,
-    engine: Any,
-    args: argparse.Namespace,
-    **server: Any,
-) -> tuple[float, float]:
-    """Cases/s and median end-to-end latency (ms) of the 5-action process on one server setup."""
-    five, queue = plans_by_process(root)["five-actions"], settings.task_queue
-    srv = await start_server(root, label=label, **server)
-    try:
-        client = await client_for(srv)
-        worker = build_worker(
-            client, settings, [], engine=engine, workflows=[case_workflow()], deploy=False
-        )
-        async with worker:
-            await throughput(
-                lambda: start_cases(client, five, case_ids(10, "W"), queue, {"customer": "w"})
-            )
-            rates = []
-            for _ in range(args.rounds):
-                rate, _h = await throughput(
-                    lambda: start_cases(
-                        client, five, case_ids(args.n, "D"), queue, {"customer": "d"}
-                    )
-                )
-                rates.append(rate)
-            return statistics.median(rates), await _latency(client, five, queue, 10)
-    finally:
-        srv.stop()
-
-
-async def tuning(args: argparse.Namespace) -> dict[str, Any]:
-    """What each dev-server setting buys: the 5-action process on five server setups."""
-    from casework._stack_server import TUNED_DYNAMIC_CONFIG
-
-    root = workspace("tuning")
-    url = f"sqlite:///{root / 'records.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    plans = load_plans(root / "definitions", PROJECT_ROOT / "policies")
-    from workers.worker import fill_registry
-
-    fill_registry(plans, engine)
-    settings = Settings(task_queue="tuning", database_url=url, definitions_dir=root / "definitions")
-    every_core = os.cpu_count() or 1  # Go's own default
-    setups: dict[str, dict[str, Any]] = {
-        "default": {"tuned": False},
-        "wal (synchronous=full)": {
-            "tuned": True,
-            "pragmas": ("journal_mode=wal",),
-            "dynamic_config": (),
-            "go_max_procs": every_core,
-        },
-        "wal + synchronous=normal": {
-            "tuned": True,
-            "dynamic_config": (),
-            "go_max_procs": every_core,
-        },
-        "wal + normal + dynamic config": {
-            "tuned": True,
-            "dynamic_config": TUNED_DYNAMIC_CONFIG,
-            "go_max_procs": every_core,
-        },
-        "+ GOMAXPROCS (what casework up runs)": {"tuned": True},
-    }
-    out: dict[str, Any] = {"n": args.n, "rounds": args.rounds, "setups": {}}
-    for i, (name, server) in enumerate(setups.items()):
-        say(f"server setup: {name}")
-        rate, latency = await _variant(root, f"t{i}", settings, engine, args, **server)
-        out["setups"][name] = {"cases_per_s": rate, "latency_ms": latency}
-    engine.dispose()
-    base = out["setups"]["default"]
-    rows = [
-        Row(
-            name,
-            f"{v['cases_per_s']:.1f} cases/s, {v['latency_ms']:.0f} ms",
-            f"x{v['cases_per_s'] / base['cases_per_s']:.2f} thr",
-        )
-        for name, v in out["setups"].items()
-    ]
-    print_table(rows)
-    print(json.dumps(out, sort_keys=True))
-    return out
-
-
-def say(message: str) -> None:
-    """Progress on stderr."""
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def main() -> int:
