@@ -25,9 +25,10 @@ from _bench_util import (
     throughput,
     workspace,
 )
+from sqlalchemy import Engine
 from temporalio.client import Client
 
-from casework._stack_server import TUNED_DYNAMIC_CONFIG
+from casework._stack_server import TUNED_DYNAMIC_CONFIG, DevServer
 from casework.language.plan import Plan
 from casework.records.db import make_engine, upgrade
 from casework.settings import Settings
@@ -39,14 +40,25 @@ SETTLE_S = 11.0
 Batch = Callable[[], Awaitable[list[Any]]]
 
 
-async def _serve(
+def case_records(name: str, queue: str) -> tuple[Path, Settings, Engine]:
+    """A fresh workspace with its records database at head and the plan registry filled."""
+    root = workspace(name)
+    url = f"sqlite:///{root / 'records.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    fill_registry(list(plans_by_process(root).values()), engine)
+    settings = Settings(task_queue=queue, database_url=url, definitions_dir=root / "definitions")
+    return root, settings, engine
+
+
+async def serve(
     stack: contextlib.AsyncExitStack,
     root: Path,
     label: str,
     settings: Settings,
-    engine: Any,
+    engine: Engine,
     **server: Any,
-) -> Client:
+) -> tuple[DevServer, Client]:
     """Start a fresh server with a case worker in this process; ``stack`` stops both."""
     srv = await start_server(root, label=label, **server)
     stack.callback(srv.stop)
@@ -55,10 +67,11 @@ async def _serve(
         client, settings, [], engine=engine, workflows=[case_workflow()], deploy=False
     )
     await stack.enter_async_context(worker)
-    return client
+    return srv, client
 
 
-def _batch(client: Client, five: Plan, queue: str, n: int, prefix: str) -> Batch:
+def batch(client: Client, five: Plan, queue: str, n: int, prefix: str) -> Batch:
+    """Start ``n`` cases of ``five`` (a batch for :func:`_bench_util.throughput`)."""
     return lambda: start_cases(client, five, case_ids(n, prefix), queue, {"customer": "acme"})
 
 
@@ -67,7 +80,7 @@ async def _latency(client: Client, five: Plan, queue: str, k: int) -> float:
     lat = []
     for _ in range(k):
         t0 = time.perf_counter()
-        (h,) = await _batch(client, five, queue, 1, "L")()
+        (h,) = await batch(client, five, queue, 1, "L")()
         await h.result()
         lat.append(time.perf_counter() - t0)
     return statistics.median(lat) * 1000
@@ -88,19 +101,19 @@ async def servers_side_by_side(
     servers = {"tuned": {"tuned": True}, "default": {"tuned": False}}
     async with contextlib.AsyncExitStack() as stack:
         clients = {
-            label: await _serve(stack, root, f"side-{label}", settings, engine, **server)
+            label: (await serve(stack, root, f"side-{label}", settings, engine, **server))[1]
             for label, server in servers.items()
         }
         for client in clients.values():  # warm: connections, caches
-            await throughput(_batch(client, five, queue, 10, "W"))
+            await throughput(batch(client, five, queue, 10, "W"))
         rates: dict[str, list[float]] = {label: [] for label in servers}
         for i in range(args.rounds):
             for label in list(servers)[:: 1 if i % 2 == 0 else -1]:
                 # a round leaves timer tasks (workflow-task and activity timeouts) that
                 # fire up to 10 s after it: let them pass before the other server's round
                 await asyncio.sleep(SETTLE_S)
-                batch = _batch(clients[label], five, queue, args.n, "S")
-                rates[label].append((await throughput(batch))[0])
+                cases = batch(clients[label], five, queue, args.n, "S")
+                rates[label].append((await throughput(cases))[0])
         for label, client in clients.items():
             out[f"{label}_server_cases_per_s"] = statistics.median(rates[label])
             out[f"{label}_latency_ms"] = await _latency(client, five, queue, 10)
@@ -121,10 +134,10 @@ async def _variant(
     """Cases/s and median end-to-end latency (ms) of the 5-action process on one server setup."""
     five, queue = plans_by_process(root)["five-actions"], settings.task_queue
     async with contextlib.AsyncExitStack() as stack:
-        client = await _serve(stack, root, label, settings, engine, **server)
-        await throughput(_batch(client, five, queue, 10, "W"))
+        _srv, client = await serve(stack, root, label, settings, engine, **server)
+        await throughput(batch(client, five, queue, 10, "W"))
         rates = [
-            (await throughput(_batch(client, five, queue, args.n, "D")))[0]
+            (await throughput(batch(client, five, queue, args.n, "D")))[0]
             for _ in range(args.rounds)
         ]
         return statistics.median(rates), await _latency(client, five, queue, 10)
@@ -132,12 +145,7 @@ async def _variant(
 
 async def tuning(args: argparse.Namespace) -> dict[str, Any]:
     """What each dev-server setting buys: the 5-action process on five server setups."""
-    root = workspace("tuning")
-    url = f"sqlite:///{root / 'records.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    fill_registry(list(plans_by_process(root).values()), engine)
-    settings = Settings(task_queue="tuning", database_url=url, definitions_dir=root / "definitions")
+    root, settings, engine = case_records("tuning", "tuning")
     every_core = os.cpu_count() or 1  # Go's own default
     setups: dict[str, dict[str, Any]] = {
         "default": {"tuned": False},
